@@ -1,0 +1,3 @@
+from chatconform.cli import main
+
+raise SystemExit(main())

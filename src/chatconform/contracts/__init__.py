@@ -1,0 +1,1 @@
+"""Contracts: vendor pages as JSON Schema data, loaded, validated and compiled once."""

@@ -1,0 +1,1 @@
+"""The engine: probes (what to send), exchanges (what came back), checks (verdicts)."""

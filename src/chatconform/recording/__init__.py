@@ -1,0 +1,1 @@
+"""Cassettes: record through pytest-recording, redact, replay offline."""

@@ -1,0 +1,1 @@
+"""Reports: summary.json, JUnit, allure results and the vendor evaluation report."""

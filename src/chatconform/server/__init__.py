@@ -1,0 +1,1 @@
+"""The reference server: a contract-faithful local endpoint, and its fault catalogue."""
