@@ -24,8 +24,9 @@ def exchange_for(
     api_key: str | None = "test-key",
 ) -> Exchange:
     """Send ``probe`` (or a plain accept-probe for ``body``) to ``handler``, no sockets."""
-    probe = probe or Probe(id="test/probe", area="response", title="test",
-                           request=RequestSpec(body=body))
+    probe = probe or Probe(
+        id="test/probe", area="response", title="test", request=RequestSpec(body=body)
+    )
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
         return send(client, contract, probe, api_key=api_key, base_url="http://test/v1")
 

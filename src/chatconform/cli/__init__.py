@@ -6,6 +6,7 @@ Exit status: 0 no check failed; 1 a check failed; 2 usage or configuration error
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,4 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"chatconform: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("chatconform: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`chatconform contracts trace | head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return result

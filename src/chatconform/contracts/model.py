@@ -56,6 +56,9 @@ class Rule:
     pointer: str = ""
     origin: str = ""  # contract id that stated it ("baseline" when inherited)
     title: str = ""
+    # False: a baseline rule on a field this vendor's page does not document; breaking it
+    # is an observation, never a failure.
+    documented: bool = True
 
     @property
     def is_hard(self) -> bool:

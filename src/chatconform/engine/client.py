@@ -9,7 +9,13 @@ from collections.abc import Mapping
 import httpx
 
 from chatconform.contracts.model import Contract
-from chatconform.engine.exchange import Exchange, ReceivedResponse, SentRequest
+from chatconform.engine.exchange import (
+    Exchange,
+    FramingError,
+    ReceivedResponse,
+    SentRequest,
+    SSEEvent,
+)
 from chatconform.engine.probe import Probe
 from chatconform.engine.sse import parse_sse
 
@@ -66,7 +72,7 @@ def send(
         with client.stream(request.method, request.url, headers=request.headers,
                            content=request.content) as response:
             chunks: list[bytes] = []
-            for chunk in response.iter_raw():
+            for chunk in response.iter_bytes():
                 if first is None:
                     first = time.perf_counter() - start
                 chunks.append(chunk)
@@ -82,7 +88,8 @@ def send(
         elapsed_s=time.perf_counter() - start,
         first_byte_s=first,
     )
-    events, framing = ((), ())
+    events: tuple[SSEEvent, ...] = ()
+    framing: tuple[FramingError, ...] = ()
     if received.content_type == "text/event-stream" or (
         probe.request.stream and received.is_success
     ):

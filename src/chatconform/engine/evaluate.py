@@ -26,8 +26,9 @@ def evaluate(ctx: CheckContext, exchange: Exchange) -> list[Outcome]:
     """Apply each registered check that applies to ``exchange``.
 
     A failure on a probe whose broken rule is not a hard, documented rule of this
-    contract is downgraded to ``warned`` and recorded as an observation: only a rule a
-    page or the baseline states may fail a run.
+    contract is downgraded to ``warned`` and recorded as an observation when the failing
+    check is the one judging that rule: only a rule a page or the baseline states may
+    fail a run.
     """
     outcomes: list[Outcome] = []
     probe = exchange.probe
@@ -40,7 +41,9 @@ def evaluate(ctx: CheckContext, exchange: Exchange) -> list[Outcome]:
             chk.fn(ctx, exchange)
         except CheckFailed as failure:
             rule = failure.rule or rule or ",".join(chk.enforces)
-            if soft:
+            # Only the verdict on the soft rule itself is softened: a 5xx or a malformed
+            # error body on the same probe still breaks a stated baseline rule.
+            if soft and probe.rule is not None and chk.covers(probe.rule):
                 ctx.observe(
                     f"{chk.name}: {failure.title}", probe=probe.id, rule=rule, soft=True
                 )

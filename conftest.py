@@ -1,0 +1,3 @@
+"""Root conftest: only what must live at the root (pytester for the plugin's own tests)."""
+
+pytest_plugins = ["pytester"]

@@ -1,0 +1,261 @@
+"""Shared reading of requests and answers for the "accepted but ignored" checks.
+
+The semantics, tools, logprobs and reasoning checks all ask the same questions: does
+the contract state this semantic, does the request carry the parameter, what did the
+answer produce (tokens, text, JSON). Answering them once keeps each check a few lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jsonschema.exceptions import SchemaError
+from jsonschema.validators import Draft202012Validator, validator_for
+
+from chatconform.engine.exchange import Exchange
+from chatconform.engine.failures import CheckSkipped
+from chatconform.engine.message import assembled_choices, assembled_usage, request_body
+from chatconform.engine.prompts import semantic
+from chatconform.engine.registry import Applies, CheckContext
+
+BodyTest = Callable[[dict[str, Any], Mapping[str, Any]], bool]
+
+
+def semantic_applies(name: str, *fields: str, when: BodyTest | None = None) -> Applies:
+    """Applies to a 2xx exchange when the contract has semantic ``name`` and the request
+    carries every one of ``fields`` (and ``when(body, semantic params)`` holds)."""
+
+    def applies(ctx: CheckContext, exchange: Exchange) -> bool:
+        params = semantic(ctx.contract, name)
+        if params is None or exchange.transport_error or not exchange.response.is_success:
+            return False
+        body = request_body(exchange)
+        if any(body.get(f) is None for f in fields):
+            return False
+        return when is None or when(body, params)
+
+    return applies
+
+
+def cited(ctx: CheckContext, name: str) -> str:
+    """Where the contract states semantic ``name``: ``source#field``, or ``baseline``."""
+    cite = ctx.contract.semantics.get(name, {}).get("cite")
+    if isinstance(cite, Mapping) and cite.get("source"):
+        return f"{cite['source']}#{cite.get('field', name)}"
+    return "baseline"
+
+
+def positive_int(value: Any) -> int | None:
+    """``value`` when it is an integer >= 1 (a bound a valid request may carry)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return None
+
+
+def content_of(choice: Mapping[str, Any]) -> Any:
+    message = choice.get("message")
+    return message.get("content") if isinstance(message, Mapping) else None
+
+
+def overridden(body: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    return (
+        bool(params.get("overrides_max_tokens"))
+        and positive_int(body.get("max_completion_tokens")) is not None
+    )
+
+
+def max_tokens_in_force(ctx: CheckContext, body: Mapping[str, Any]) -> bool:
+    """``max_tokens`` binds unless a documented override is in the same request."""
+    if positive_int(body.get("max_tokens")) is None:
+        return False
+    override = semantic(ctx.contract, "max_completion_tokens")
+    return override is None or not overridden(body, override)
+
+
+# -- token accounting --------------------------------------------------------------------
+
+
+def int_of(value: Any) -> int | None:
+    """``value`` when it is an integer (JSON ``true`` is not a count)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def measure(exchange: Exchange, counts: str) -> tuple[int, str]:
+    """Output tokens as ``counts`` defines them, with a readable account of the sum."""
+    usage = assembled_usage(exchange) or {}
+    completion = int_of(usage.get("completion_tokens"))
+    if completion is None:
+        raise CheckSkipped("the answer reports no usage.completion_tokens to count")
+    if counts != "answer":
+        return completion, f"completion_tokens {completion}"
+    details = usage.get("completion_tokens_details")
+    reasoning = int_of(details.get("reasoning_tokens")) if isinstance(details, Mapping) else None
+    if reasoning is not None:
+        answer = completion - reasoning
+        return answer, f"{answer} answer tokens (completion {completion} - reasoning {reasoning})"
+    if any(reasoning_text(c) for c in assembled_choices(exchange)):
+        raise CheckSkipped(
+            "the bound counts answer tokens only, the answer carries reasoning and "
+            "usage does not give completion_tokens_details.reasoning_tokens"
+        )
+    return completion, f"completion_tokens {completion} (no reasoning)"
+
+
+def reasoning_text(choice: Mapping[str, Any]) -> str:
+    message = choice.get("message")
+    text = message.get("reasoning_content") if isinstance(message, Mapping) else None
+    return text if isinstance(text, str) else ""
+
+
+def choices_n(body: Mapping[str, Any]) -> int:
+    return positive_int(body.get("n")) or 1
+
+
+def bounds_in_force(ctx: CheckContext, body: Mapping[str, Any]) -> list[tuple[str, int, str]]:
+    """The output bounds in force: (field, bound, what it counts)."""
+    found: list[tuple[str, int, str]] = []
+    mct = positive_int(body.get("max_completion_tokens"))
+    if mct is not None and semantic(ctx.contract, "max_completion_tokens") is not None:
+        found.append(("max_completion_tokens", mct, "output"))
+    max_tokens = semantic(ctx.contract, "max_tokens")
+    if max_tokens is not None and max_tokens_in_force(ctx, body):
+        counts = str(max_tokens.get("counts", "output"))
+        found.append(("max_tokens", body["max_tokens"], counts))
+    return found
+
+
+def bound_applies(ctx: CheckContext, exchange: Exchange) -> bool:
+    if exchange.transport_error or not exchange.response.is_success:
+        return False
+    return bool(bounds_in_force(ctx, request_body(exchange)))
+
+
+def max_tokens_applies(ctx: CheckContext, exchange: Exchange) -> bool:
+    return bound_applies(ctx, exchange) and any(
+        field == "max_tokens" for field, _, _ in bounds_in_force(ctx, request_body(exchange))
+    )
+
+
+def stop_sequences(body: Mapping[str, Any]) -> list[str]:
+    stop = body.get("stop")
+    items = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    return [s for s in items if isinstance(s, str) and s]
+
+
+def format_type(body: Mapping[str, Any]) -> Any:
+    fmt = body.get("response_format")
+    return fmt.get("type") if isinstance(fmt, Mapping) else fmt
+
+
+def request_schema(body: Mapping[str, Any]) -> Any:
+    fmt = body.get("response_format")
+    spec = fmt.get("json_schema") if isinstance(fmt, Mapping) else None
+    return spec.get("schema") if isinstance(spec, Mapping) else None
+
+
+def schema_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
+    """Readable validation errors of ``instance`` against ``schema`` (draft from $schema)."""
+    cls = validator_for(schema, default=Draft202012Validator)
+    cls.check_schema(schema)
+    errors = sorted(
+        cls(schema).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    return [f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+def fingerprint(exchange: Exchange) -> Any:
+    body = exchange.response.json
+    return body.get("system_fingerprint") if isinstance(body, dict) else None
+
+
+# -- tools -------------------------------------------------------------------------------
+
+
+def declared(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Declared function name -> its ``parameters`` schema (None when absent)."""
+    out: dict[str, Any] = {}
+    for tool in body.get("tools") or ():
+        function = tool.get("function") if isinstance(tool, Mapping) else None
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            out[function["name"]] = function.get("parameters")
+    return out
+
+
+def calls_of(choice: Mapping[str, Any]) -> list[Any]:
+    message = choice.get("message")
+    calls = message.get("tool_calls") if isinstance(message, Mapping) else None
+    return calls if isinstance(calls, list) else []
+
+
+def choice_mode(body: Mapping[str, Any]) -> str | None:
+    """``none`` / ``auto`` / ``required`` / ``function`` (a named function), else None."""
+    choice = body.get("tool_choice")
+    if isinstance(choice, str):
+        return choice
+    if isinstance(choice, Mapping) and choice.get("type") == "function":
+        return "function"
+    return None
+
+
+def named_function(body: Mapping[str, Any]) -> str | None:
+    choice = body.get("tool_choice")
+    function = choice.get("function") if isinstance(choice, Mapping) else None
+    name = function.get("name") if isinstance(function, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
+def arguments_problem(arguments: Any, parameters: Any) -> str:
+    """What is wrong with tool-call ``arguments`` given the declared ``parameters``, or ""."""
+    if not isinstance(arguments, str):
+        return f"are a {type(arguments).__name__}, not a JSON string"
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        return "are not valid JSON"
+    if not isinstance(value, dict):
+        return "are JSON but not an object"
+    if isinstance(parameters, Mapping):
+        try:
+            errors = schema_errors(parameters, value)
+        except SchemaError:
+            return ""  # the request declared an invalid schema: nothing to hold it to
+        if errors:
+            return "do not match parameters: " + "; ".join(errors[:3])
+    return ""
+
+
+def piece_problem(piece: Any, choice_index: Any, seen: set[tuple[int, int]]) -> str:
+    """What keeps one streamed tool-call piece from reassembling, or "" (``seen``: the
+    (choice, call) indexes whose first piece has passed)."""
+    if not isinstance(piece, Mapping):
+        return f"piece {piece!r} is not an object"
+    index = piece.get("index")
+    if not isinstance(index, int) or isinstance(index, bool):
+        return f"piece without an integer index: {json.dumps(piece)}"
+    raw = piece.get("function")
+    function: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    key = (choice_index if isinstance(choice_index, int) else 0, index)
+    if key not in seen:
+        seen.add(key)
+        missing = [
+            name
+            for name, ok in (
+                ("id", _text(piece.get("id"))),
+                ("type", piece.get("type") == "function"),
+                ("function.name", _text(function.get("name"))),
+            )
+            if not ok
+        ]
+        return f"first piece of call {index} lacks {', '.join(missing)}" if missing else ""
+    repeated = ["id"] if piece.get("id") else []
+    if function.get("name"):
+        repeated.append("function.name")
+    if piece.get("type") not in (None, "function"):
+        repeated.append("type")
+    return f"later piece of call {index} repeats {', '.join(repeated)}" if repeated else ""
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
