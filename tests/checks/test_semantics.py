@@ -160,6 +160,13 @@ def test_length_when_cut_skips_below_the_bound() -> None:
     assert "before reaching its bound" in reason
 
 
+def test_length_when_cut_leaves_an_ignored_bound_to_its_own_check() -> None:
+    body = {"max_tokens": 5}
+    status, reason = run("length_when_cut", OUTPUT, body, message(), finish="stop", use=usage(9))
+    assert status == "skipped"
+    assert "exceeded max_tokens (completion_tokens 9): see max_tokens_honoured" in reason
+
+
 # -- max_completion_tokens ---------------------------------------------------------------
 
 

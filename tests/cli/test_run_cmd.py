@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import chatconform.checks  # noqa: F401  (registered once, before any inner run)
+from chatconform._paths import data_dir
 from chatconform.cli import build_parser, main
 from chatconform.cli.run_cmd import NO_ARGUMENTS_MODE, pytest_args
 from chatconform.contracts import contract_ids
 
 KEY_ENV = "CHATCONFORM_CLI_TEST_KEY"
 SECRET = "sk-cli-test-1234567890"
+
+
+@pytest.fixture(autouse=True)
+def forget_suite_modules() -> Iterator[None]:
+    """Drop the shipped suites' modules an in-process run imported (``test_conformance``):
+    a later pytester run of a same-named file would otherwise collide with them."""
+    yield
+    suites = str(data_dir("suites"))
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(suites):
+            del sys.modules[name]
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Every hard request rule: a valid instance keeps it and one instance breaks only it.
 
-"Only it" is checked by removing the rule from the compiled schema: the violation must
-then be valid. A probe that broke two rules could not say which one a server enforced.
+"Only it" is checked twice: every validation error of the violation is attributed to
+the rule (by where in the compiled schema it arises), and removing the rule from the
+compiled schema makes the violation valid. A probe that broke two rules could not say
+which one a server enforced.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import copy
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from chatconform.contracts import Contract, Rule, contract_ids, load_contract, validators_for
 from chatconform.contracts import _instances as inst
+from chatconform.contracts._derive import join
 from chatconform.contracts._schemas import cross_schema
 from chatconform.contracts.violations import (
     UNLISTED_MODEL,
@@ -72,6 +75,83 @@ def _without(contract: Contract, rule: Rule) -> dict[str, Any]:
     return schema
 
 
+CROSS_KINDS = ("exclusive", "requires", "required_if", "only_if")
+
+
+def _dotted(error: ValidationError) -> str:
+    return "".join("[]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+
+
+def _types(branch: dict[str, Any]) -> set[str]:
+    """The JSON types a union branch is for: its ``type``, else those of its values."""
+    declared = branch.get("type")
+    if declared is not None:
+        return {declared} if isinstance(declared, str) else set(declared)
+    values = branch.get("enum", [branch["const"]] if "const" in branch else [])
+    names = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+    return {names.get(type(v).__name__, type(v).__name__) for v in values}
+
+
+def _owners(contract: Contract, error: ValidationError, body: Any) -> set[str]:
+    """The rule ids one validation error of ``body`` is attributable to."""
+    where = list(error.absolute_schema_path)
+    if where[:1] == ["allOf"]:
+        piece = contract.request_schema["allOf"][where[1]]
+        cross = {
+            r.id
+            for r in contract.rules
+            if r.kind in CROSS_KINDS and cross_schema(r.kind, r.params)[1] == piece
+        }
+        if cross:
+            return cross
+        then = piece["then"]
+        name = then["not"]["required"][0] if "not" in then else next(iter(then["properties"]))
+        kind = "forbidden" if "not" in then else "enum"
+        if kind == "enum" and "not" in then["properties"][name]:
+            kind = "not_value"
+        return {f"model/{body['model']}/{name}/{kind}"}
+    path = _dotted(error)
+    if error.validator in ("anyOf", "oneOf"):
+        # The branch for the value's JSON type says what is wrong; with none, the union's
+        # type rule is what the value breaks.
+        branches = error.validator_value
+        fitting = {
+            i
+            for i, b in enumerate(branches)
+            if any(Draft202012Validator.TYPE_CHECKER.is_type(error.instance, t) for t in _types(b))
+        }
+        inner = [e for e in error.context or () if e.relative_schema_path[0] in fitting]
+        if not inner:
+            return {f"request/{path}/type"}
+        return set().union(*(_owners(contract, e, body) for e in inner))
+    if error.validator == "required":
+        missing = [n for n in error.validator_value if n not in error.instance]
+        return {f"request/{join(path, n)}/required" for n in missing}
+    return {f"request/{path}/{error.validator}"}
+
+
+def _broken_rules(contract: Contract, body: Any) -> set[str]:
+    errors = validators_for(contract).request.iter_errors(body)
+    return set().union(*(_owners(contract, e, body) for e in errors))
+
+
+def test_errors_are_attributed_to_the_rule_they_break() -> None:
+    contract = load_contract("trinitydesk")
+    body = minimal_request(contract)
+    assert _broken_rules(contract, body) == set()
+    both = {**body, "temperature": "hot", "stop": ["a", "b", "c", "d", "e"]}
+    assert _broken_rules(contract, both) == {"request/temperature/type", "request/stop/maxItems"}
+    assert _broken_rules(contract, {**body, "tool_choice": 7}) == {"request/tool_choice/type"}
+    assert _broken_rules(contract, {**body, "tool_choice": "all"}) == {"request/tool_choice/enum"}
+    user_calls = {**body, "messages": [{"role": "user", "content": "x", "tool_calls": "no"}]}
+    assert _broken_rules(contract, user_calls) == {
+        "request/messages[].tool_calls/type",
+        "request/messages[].tool_calls/only_if",
+    }
+    gpt = {**minimal_request(contract, "gpt-4o"), "thinking_enabled": True}
+    assert _broken_rules(contract, gpt) == {"model/gpt-4o/thinking_enabled/forbidden"}
+
+
 @pytest.mark.parametrize(
     ("cid", "violation"), CASES, ids=[f"{c}:{v.rule.id}:{v.label}" for c, v in CASES]
 )
@@ -87,6 +167,7 @@ def test_violation_breaks_exactly_its_rule(cid: str, violation: Any) -> None:
     assert valid is not rule.is_hard, f"{rule.id}: {violation.body}"
     assert violation.documented is rule.documented
     if rule.is_hard:
+        assert _broken_rules(contract, violation.body) == {rule.id}, violation.body
         without = Draft202012Validator(_without(contract, rule))
         errors = [e.message for e in without.iter_errors(violation.body)]
         assert not errors, f"{rule.id} breaks more than itself: {errors}"
@@ -191,3 +272,15 @@ def test_wrong_type_values_are_of_no_allowed_type() -> None:
     ):
         value = inst.wrong_type(allowed)
         assert not any(inst.is_type(value, t) for t in allowed), allowed
+
+
+def test_an_assistant_only_field_is_broken_on_an_assistant_message() -> None:
+    contract = load_contract("trinitydesk")
+    td = {v.rule.id: v for v in violations(contract)}
+    body = td["request/messages[].tool_calls/type"].body
+    assert body is not None
+    first, *rest = body["messages"]
+    assert first == minimal_request(contract)["messages"][0]  # the user's turn stays first
+    assert [m["role"] for m in rest] == ["assistant"]
+    assert rest[0]["tool_calls"] == "chatconform"
+    assert _broken_rules(contract, body) == {"request/messages[].tool_calls/type"}

@@ -116,6 +116,15 @@ def test_thinking_is_off_unless_under_test() -> None:
             assert "max_completion_tokens" in probe.request.body, probe.id
 
 
+def test_cheap_bound_is_max_tokens_unless_it_leaves_reasoning_unbounded() -> None:
+    _, generic = probes_of("openai-compatible")
+    _, trinity = probes_of("trinitydesk")
+    for probe in generic + trinity:
+        if not probe.id.startswith("semantics/max_completion_tokens/"):
+            assert "max_completion_tokens" not in probe.request.body, probe.id
+            assert "max_tokens" in probe.request.body, probe.id
+
+
 def test_thinking_follows_per_model_rules() -> None:
     _, gpt = probes_of("trinitydesk", "gpt-4o")
     _, pro = probes_of("trinitydesk", "gemini-3-pro-preview")

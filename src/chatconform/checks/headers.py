@@ -32,7 +32,7 @@ def _limit(ctx: CheckContext, rule: Rule | None) -> int:
 
 @check(
     area="headers",
-    enforces=("header/X-Request-Id/*",),
+    enforces=("header/X-Request-Id/*", "semantic/request_id_header"),
     citation="trinitydesk#X-Request-Id",
     applies=sends_request_id,
 )

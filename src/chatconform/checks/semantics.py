@@ -108,7 +108,9 @@ def length_when_cut(ctx: CheckContext, exchange: Exchange) -> None:
         except CheckSkipped as skip:
             unknown.append(skip.reason)
             continue
-        if tokens >= bound:
+        if tokens > bound:
+            raise CheckSkipped(f"the output exceeded {field} ({account}): see {field}_honoured")
+        if tokens == bound:
             finish = choices[0].get("finish_reason")
             if finish != "length":
                 raise CheckFailed(

@@ -39,6 +39,9 @@ from chatconform.engine.registry import CheckContext, check
 from chatconform.engine.sse import SSEParser
 
 _DONE_LINE = re.compile(rb"^data: ?\[DONE\]\r?$", re.MULTILINE)
+# The contract derives one rule per chunk-schema keyword (stream/chunk/<path>/<keyword>).
+_CHUNK_OBJECT = ("stream/chunk-object", "stream/chunk/object/*")
+_CHUNK_SCHEMA = ("stream/chunk-schema", "stream/chunk/*")
 
 
 # -- transport and framing ----------------------------------------------------------------
@@ -139,7 +142,7 @@ def stream_done_last(ctx: CheckContext, exchange: Exchange) -> None:
 
 
 # -- chunks -------------------------------------------------------------------------------
-@check(area="streaming", enforces=("stream/chunk-object",), citation=CITATION, applies=is_stream)
+@check(area="streaming", enforces=_CHUNK_OBJECT, citation=CITATION, applies=is_stream)
 def stream_chunk_object(ctx: CheckContext, exchange: Exchange) -> None:
     """Every chunk is a JSON object with `object` = `chat.completion.chunk`."""
     faults = [
@@ -157,7 +160,7 @@ def stream_chunk_object(ctx: CheckContext, exchange: Exchange) -> None:
     )
 
 
-@check(area="streaming", enforces=("stream/chunk-schema",), citation=CITATION, applies=is_stream)
+@check(area="streaming", enforces=_CHUNK_SCHEMA, citation=CITATION, applies=is_stream)
 def stream_chunk_schema(ctx: CheckContext, exchange: Exchange) -> None:
     """Every chunk object validates against the contract's chunk schema."""
     validator = validators_for(ctx.contract).chunk

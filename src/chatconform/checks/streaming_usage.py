@@ -24,7 +24,12 @@ from chatconform.engine.failures import CheckFailed
 from chatconform.engine.registry import CheckContext, check
 
 
-@check(area="streaming", enforces=("stream/include-usage",), citation=CITATION, applies=wants_usage)
+@check(
+    area="streaming",
+    enforces=("stream/include-usage", "semantic/include_usage"),
+    citation=CITATION,
+    applies=wants_usage,
+)
 def stream_include_usage(ctx: CheckContext, exchange: Exchange) -> None:
     """With include_usage, one usage chunk with `choices: []` comes right before [DONE]."""
     chunks = objects(exchange)

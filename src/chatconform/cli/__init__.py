@@ -10,10 +10,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from chatconform.cli import contracts_cmd, diff_cmd, run_cmd, serve_cmd
+from chatconform.cli import contracts_cmd, diff_cmd, report_cmd, run_cmd, serve_cmd
 from chatconform.cli.errors import UsageError
 
-_COMMANDS = (contracts_cmd, run_cmd, serve_cmd, diff_cmd)
+_COMMANDS = (contracts_cmd, run_cmd, serve_cmd, diff_cmd, report_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,9 @@
 """The `chatconform contracts` subcommand: list, show, export, lint the pages, trace rules.
 
 Exit status: 0 done; 1 ``trace`` found a page statement no rule holds; 2 usage error or
-a contract (or documentation vector) that cannot load.
+a contract (or documentation vector) that cannot load. ``trace`` ends with one line of
+totals (rules, rules a check enforces, page statements a rule holds); ``--uncovered``
+lists only the rules no check enforces.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ def add_parser(sub: Any) -> None:
     lint.add_argument("--report-dir", type=Path, default=Path("reports"))
     trace = verbs.add_parser("trace", help="rule -> contract pointer -> enforcing checks")
     trace.add_argument("id", nargs="?")
+    trace.add_argument(
+        "--uncovered", action="store_true", help="list only the rules no check enforces"
+    )
     p.set_defaults(handler=run, verb=None)
 
 
@@ -44,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             return _export(_load(args.id), args.output)
         if verb == "lint-docs":
             return _lint(args.report_dir)
-        return _trace(args.id)
+        return _trace(args.id, only_uncovered=args.uncovered)
     except ContractError as error:
         raise UsageError(str(error)) from None
 
@@ -115,26 +120,36 @@ def _lint(report_dir: Path) -> int:
     return 0  # documentation findings are reported, never a conformance failure
 
 
-def _trace(contract_id: str | None) -> int:
-    from chatconform.contracts.trace import trace, uncovered_statements
+def _trace(contract_id: str | None, *, only_uncovered: bool = False) -> int:
+    from chatconform.contracts.trace import (
+        load_statements,
+        statement_count,
+        totals,
+        trace,
+        uncovered_statements,
+    )
+    from chatconform.engine import schemathesis_suite  # noqa: F401  (registers its check)
     from chatconform.engine.registry import all_checks
 
+    # Every check a run may register, so the trace does not depend on what was imported.
     checks = list(all_checks())
     ids = [contract_id] if contract_id else contract_ids()
+    all_rows = []
     for cid in ids:
         contract = load_contract(cid)
-        print(f"{cid}")
         rows = trace(contract, lambda rule: [c.name for c in checks if c.covers(rule)])
-        for row in rows:
+        all_rows += rows
+        shown = [row for row in rows if not (only_uncovered and row.checks)]
+        print(f"{cid}: {len(shown)} rule(s) no check enforces" if only_uncovered else cid)
+        for row in shown:
             enforced = ", ".join(row.checks) or "-"
             print(f"  {_rule_line(row.rule)}\n      {row.rule.pointer} -> {enforced}")
-    inventories = None
+    inventories = load_statements()
     if contract_id:
-        from chatconform.contracts.trace import load_statements
-
-        inventories = [s for s in load_statements() if s.get("contract") == contract_id]
+        inventories = [s for s in inventories if s.get("contract") == contract_id]
     missing = uncovered_statements(inventories)
     for u in missing:
         print(f"UNCOVERED {u.source} · {u.field}: {u.quote!r} ({u.reason})")
     print(f"{len(missing)} page statements without a contract rule")
+    print(totals(all_rows, statement_count(inventories), missing))
     return 1 if missing else 0

@@ -72,6 +72,28 @@ def keep_only_if(contract: Contract, body: Body, rule: Rule) -> Body:
     return body
 
 
+def carrier_edit(contract: Contract, body: Body, rule: Rule, edit: inst.Edit) -> Body | None:
+    """``body`` with one more item where an ``only_if`` rule allows ``rule``'s field
+    (``tool_calls`` on an assistant message after the user's), ``edit`` applied there;
+    None when no hard ``only_if`` restricts the field. The user message stays first, so
+    the conversation is one a server reads as ordinary but for the edit."""
+    parts = inst.tokens(rule.field)
+    for other in contract.rules_in("request"):
+        if other.kind != "only_if" or not other.is_hard or other.id == rule.id:
+            continue
+        where = inst.tokens(str(other.params["where"]))
+        head = [*where, str(other.params["field"])]
+        if parts[: len(head)] != head or len(where) != 2 or where[1] != "[]":
+            continue
+        items = schema_at(contract, str(other.params["where"]))
+        carrier = {**inst.example(items), **copy.deepcopy(dict(other.params["if"]))}
+        edited = inst.put(carrier, items, parts[len(where) :], edit)
+        out = copy.deepcopy(body)
+        out[where[0]] = [*(out.get(where[0]) or []), edited]
+        return out
+    return None
+
+
 def cap(contract: Contract, body: Body, about: set[str]) -> Body:
     if about & set(COST_FIELDS) or any(f in body for f in COST_FIELDS):
         return body

@@ -9,10 +9,10 @@ back at the place in the merged document that states it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, cast
 
-from chatconform.contracts import _derive
+from chatconform.contracts import _derive, _response_rules
 from chatconform.contracts._merge import cross_field_key, per_model_key
 from chatconform.contracts._rulebook import RuleBook
 from chatconform.contracts._schemas import (
@@ -33,7 +33,7 @@ from chatconform.contracts.model import (
 )
 
 ALWAYS_DOCUMENTED = ("model", "messages", "stream")
-_SEMANTIC_META = ("fields", "where_documented")
+_SEMANTIC_META = ("fields", "where_documented", "parts")
 
 
 class Compiler(RuleBook):
@@ -238,17 +238,33 @@ class Compiler(RuleBook):
                 cite_ptr=f"/semantics/{name}/cite",
                 title=f"semantics: {name}",
             )
+            # A part is judged by its own check and failure (semantic/tools/choice-none):
+            # a rule of its own, under the semantic's citation.
+            for part, title in entry.get("parts", {}).items():
+                self._add(
+                    f"semantic/{name}/{part}",
+                    "semantic",
+                    name,
+                    "",
+                    {"semantic": name, "part": part},
+                    f"/semantics/{name}/parts{pointer(part)}",
+                    cite_ptr=f"/semantics/{name}/cite",
+                    title=f"semantics: {title}",
+                )
         return out
 
-    def responses(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-        return response_schemas(self.id, self.doc.get("response", {}))
+    def responses(
+        self, semantics: Collection[str]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        _response_rules.register(self, semantics)
+        return response_schemas(self.id, self.doc.get("response", {}), semantics)
 
     def contract(self) -> Contract:
         request_schema, specs = self.request()
         self.headers()
         self.behaviour()
         semantics = self.semantics()
-        completion, chunk, error = self.responses()
+        completion, chunk, error = self.responses(semantics)
         models = self.doc.get("models", {})
         mcite = models.get("cite")
         return Contract(

@@ -8,10 +8,11 @@ tests take a rule back out of a compiled schema by rebuilding its piece from her
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from chatconform.contracts import _derive
+from chatconform.contracts.errors import pointer
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -31,15 +32,54 @@ def per_model_schema(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def response_view(
+    section: Mapping[str, Any], semantics: Collection[str]
+) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+    """The response section as the compiled schemas read it, and where extras came from.
+
+    Vendor ``extras`` are merged into their ``$defs`` location; a property marked
+    ``x-semantic: <name>`` stays only where the contract carries that semantic (the
+    baseline states ``reasoning_content`` only "where documented"). The map gives, for
+    each ``($defs location, property)`` an extra supplied, the pointer of that extra."""
+    response = copy.deepcopy(dict(section))
+    defs = response.setdefault("$defs", {})
+    origins: dict[tuple[str, str], str] = {}
+    for location, props in response.get("extras", {}).items():
+        defs.setdefault(location, {"type": "object"}).setdefault("properties", {}).update(props)
+        for name in props:
+            origins[(location, name)] = f"/response/extras{pointer(location, name)}"
+    _keep_semantic(response, set(semantics))
+    return response, origins
+
+
+def _keep_semantic(node: Any, semantics: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _keep_semantic(item, semantics)
+    if not isinstance(node, dict):
+        return
+    props = node.get("properties")
+    if isinstance(props, dict):
+        for name in [n for n, sub in props.items() if _unstated(sub, semantics)]:
+            del props[name]
+    for value in node.values():
+        _keep_semantic(value, semantics)
+
+
+def _unstated(schema: Any, semantics: set[str]) -> bool:
+    return (
+        isinstance(schema, Mapping)
+        and "x-semantic" in schema
+        and (schema["x-semantic"] not in semantics)
+    )
+
+
 def response_schemas(
-    contract_id: str, section: Mapping[str, Any]
+    contract_id: str, section: Mapping[str, Any], semantics: Collection[str] = ()
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(completion, chunk, error) schemas: vendor extras merged into their ``$defs``
     location, every ``$ref`` inlined so each schema stands alone."""
-    response = copy.deepcopy(dict(section))
-    defs = response.setdefault("$defs", {})
-    for location, props in response.get("extras", {}).items():
-        defs.setdefault(location, {"type": "object"}).setdefault("properties", {}).update(props)
+    response, _ = response_view(section, semantics)
     view = {"response": response}
 
     def build(name: str) -> dict[str, Any]:

@@ -80,7 +80,8 @@ def _schema_findings(contract: Contract, name: str, kind: str, body: Any) -> Ite
                 if n not in error.instance
             ]
         for field, keyword, at, message in faults:
-            rule = f"request/{field}/{keyword}" if kind == "request" else "response/schema"
+            area = "request" if kind == "request" else "response"
+            rule = f"{area}/{field}/{keyword}" if field else f"{area}/{keyword}"
             if rule not in rules:
                 rule = "request/valid-2xx" if kind == "request" else "response/schema"
             if (at, message) in seen:  # jsonschema reports each missing property apart

@@ -21,6 +21,31 @@ _ERROR_STATUSES = {
 }
 
 
+# Before OpenAPI 3.2's itemSchema, an event-stream ``schema`` describes one event, and
+# tools read an event as the object the SSE parsing algorithm gives (schemathesis:
+# ``{"data", "event", "id"?, "retry"?}``), not as its data string. The data is a chunk
+# (JSON, validated by ``contentSchema``) or the final ``[DONE]`` marker. An ``event:``
+# name breaks no stated rule, so any string is allowed there.
+STREAM_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": {
+            "anyOf": [
+                {"const": "[DONE]"},
+                {
+                    "contentMediaType": "application/json",
+                    "contentSchema": {"$ref": "#/components/schemas/Chunk"},
+                },
+            ]
+        },
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
+
+
 def _plain(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A schema object for embedding: no ``$schema``/``$id`` (they would re-base refs)."""
     return {k: copy.deepcopy(v) for k, v in schema.items() if k not in ("$schema", "$id")}
@@ -37,18 +62,7 @@ def export_openapi(contract: Contract) -> dict[str, Any]:
             "description": "A completion (JSON), or a stream of chunks when stream is true.",
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Completion"}},
-                "text/event-stream": {
-                    # One schema per event's data: a chunk, or the final [DONE] marker.
-                    "schema": {
-                        "anyOf": [
-                            {"const": "[DONE]"},
-                            {
-                                "contentMediaType": "application/json",
-                                "contentSchema": {"$ref": "#/components/schemas/Chunk"},
-                            },
-                        ]
-                    }
-                },
+                "text/event-stream": {"schema": {"$ref": "#/components/schemas/StreamEvent"}},
             },
         }
     }
@@ -91,6 +105,7 @@ def export_openapi(contract: Contract) -> dict[str, Any]:
                 "Request": _plain(contract.request_schema),
                 "Completion": _plain(contract.response_schema),
                 "Chunk": _plain(contract.chunk_schema),
+                "StreamEvent": copy.deepcopy(STREAM_EVENT),
                 "Error": _plain(contract.error_schema),
             },
         },

@@ -35,6 +35,22 @@ class Uncovered:
     reason: str  # "no rule ids" or "unknown rule ids: ..."
 
 
+@dataclass(frozen=True)
+class Totals:
+    """The one-line summary of a trace."""
+
+    rules: int
+    enforced: int  # rules at least one registered check covers
+    statements: int  # rule-bearing page statements in the inventories
+    covered: int  # of them, those whose every rule id exists
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rules} rules, {self.enforced} enforced by a check; "
+            f"{self.covered}/{self.statements} page statements held by a rule"
+        )
+
+
 def statements_dir() -> Path:
     return contracts_dir() / "statements"
 
@@ -78,3 +94,20 @@ def uncovered_statements(statements: Iterable[dict[str, Any]] | None = None) -> 
                     )
                 )
     return out
+
+
+def statement_count(statements: Iterable[dict[str, Any]] | None = None) -> int:
+    """How many rule-bearing statements the inventories list."""
+    inventories = load_statements() if statements is None else statements
+    return sum(len(inventory.get("statements", [])) for inventory in inventories)
+
+
+def totals(rows: Iterable[TraceRow], statements: int, uncovered: Iterable[Uncovered]) -> Totals:
+    """The summary of ``rows`` (of one or more contracts) and of the statement check."""
+    listed = list(rows)
+    return Totals(
+        rules=len(listed),
+        enforced=sum(1 for row in listed if row.checks),
+        statements=statements,
+        covered=statements - len(list(uncovered)),
+    )

@@ -145,7 +145,9 @@ def _breaks(
             model,
             with_field=rule.kind != "required" or "." in rule.field or "[" in rule.field,
         )
-        body = _b.keep_only_if(contract, _b.edit(contract, base, rule.field, edit), rule)
+        carried = _b.carrier_edit(contract, base, rule, edit)
+        edited = carried if carried is not None else _b.edit(contract, base, rule.field, edit)
+        body = _b.keep_only_if(contract, edited, rule)
         _b.fit_model(contract, body, keep=rule.field == "model")
         yield label, _b.cap(contract, body, {_b.top_of(rule.field)}), {}
 

@@ -44,9 +44,7 @@ def evaluate(ctx: CheckContext, exchange: Exchange) -> list[Outcome]:
             # Only the verdict on the soft rule itself is softened: a 5xx or a malformed
             # error body on the same probe still breaks a stated baseline rule.
             if soft and probe.rule is not None and chk.covers(probe.rule):
-                ctx.observe(
-                    f"{chk.name}: {failure.title}", probe=probe.id, rule=rule, soft=True
-                )
+                ctx.observe(f"{chk.name}: {failure.title}", probe=probe.id, rule=rule, soft=True)
                 outcomes.append(
                     Outcome(probe.id, chk.name, "warned", rule, chk.citation, failure.message)
                 )

@@ -158,13 +158,16 @@ class _Builder:
         return out
 
     def bound_field(self) -> str:
-        """``max_completion_tokens`` where it counts reasoning too, else ``max_tokens``."""
-        mct = semantic(self.contract, "max_completion_tokens")
-        if mct is not None and "reasoning" in str(mct.get("counts", "")):
+        """``max_tokens``, the bound endpoints most often honour, unless it leaves
+        reasoning unbounded (it counts the answer only) and ``max_completion_tokens``
+        does not: an ignored or partial bound would make a probe expensive."""
+        max_tokens = semantic(self.contract, "max_tokens")
+        answer_only = max_tokens is not None and max_tokens.get("counts") == "answer"
+        if answer_only and self.has("max_completion_tokens"):
             return "max_completion_tokens"
-        if "max_tokens" in self.contract.fields or mct is None:
-            return "max_tokens"
-        return "max_completion_tokens"
+        if max_tokens is None and self.has("max_completion_tokens"):
+            return "max_completion_tokens"
+        return "max_tokens"
 
     def thinking(self, *, on: bool) -> dict[str, Any]:
         """The switch fragment, or {} when the contract or the model has none."""

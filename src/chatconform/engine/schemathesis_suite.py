@@ -56,34 +56,11 @@ def openapi_schema(contract: Contract, *, model: str, base_url: str = PLACEHOLDE
     """The contract's OpenAPI export loaded in schemathesis, with the cost hook on."""
     from chatconform.contracts.openapi import export_openapi
 
-    schema = schemathesis.openapi.from_dict(sse_events_as_objects(export_openapi(contract)))
+    schema = schemathesis.openapi.from_dict(export_openapi(contract))
     schema.config.update(base_url=base_url)
     schema.config.output.sanitization.update(enabled=False)
     schema.hooks.register_hook_with_name(_cost_hook(contract, model), "map_case")
     return schema
-
-
-def sse_events_as_objects(document: dict[str, Any]) -> dict[str, Any]:
-    """The export with each ``text/event-stream`` schema describing a parsed event.
-
-    Schemathesis validates every event as the object ``{"data", "event", "id"?,
-    "retry"?}``; a schema written for the ``data`` string alone is moved under ``data``.
-    """
-    out = copy.deepcopy(document)
-    for item in out.get("paths", {}).values():
-        for operation in item.values():
-            if not isinstance(operation, dict):
-                continue
-            for response in operation.get("responses", {}).values():
-                media = response.get("content", {}).get("text/event-stream")
-                schema = media.get("schema") if isinstance(media, dict) else None
-                if isinstance(schema, dict) and "data" not in schema.get("properties", {}):
-                    media["schema"] = {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {"data": schema},
-                    }
-    return out
 
 
 def _operation(schema: Any, contract: Contract) -> Any:

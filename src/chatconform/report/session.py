@@ -37,6 +37,7 @@ from chatconform.report.settings import (
 from chatconform.report.summary import ProviderRun, utc_now, write_reports
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+REPLAY_BASE_URL = "http://replay.invalid"  # never contacted: replay blocks the network
 
 
 class ChatconformSession:
@@ -137,6 +138,10 @@ class ChatconformSession:
             if transport is None and provider in self._inprocess:
                 transport = self._inprocess[provider]
                 base_url = "http://inprocess.invalid" + urlsplit(contract.base_url).path
+            elif not base_url and run.mode == "replay":
+                # Replay matches on path, never host: a contract with no fixed endpoint
+                # (a gateway) replays what was recorded from the reference server.
+                base_url = REPLAY_BASE_URL
             client = httpx.Client(transport=transport, timeout=TIMEOUT)
             self._clients.append(client)
             self._runners[provider] = Runner(
