@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint fmt clean
+.PHONY: demo test lint fmt cassettes clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests suites bench conftest.py
 	$(BIN)/ruff check src tests suites bench conftest.py
 	$(BIN)/mypy
+
+# Re-record the bundled cassette sets from the reference server (after a planner,
+# check or server change); idempotent, replaces a set only when every provider recorded.
+cassettes: $(STAMP)
+	$(BIN)/python scripts/record-bundled
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests suites bench conftest.py

@@ -114,24 +114,28 @@ def test_max_tokens_scales_with_n() -> None:
 
 # -- length when cut ---------------------------------------------------------------------
 
+CUT = {"expects_cut": True}  # the probe's prompt asks for far more than the bound allows
+
 
 @both
 def test_length_when_cut_passes_on_length(stream: bool) -> None:
     body = {"max_tokens": 5}
-    result = run(
-        "length_when_cut",
-        OUTPUT,
-        body,
-        message("1 2 3"),
-        finish="length",
-        use=usage(5),
-        stream=stream,
-    )
-    assert result == ("passed", "")
+    for params in (CUT, None):
+        result = run(
+            "length_when_cut",
+            OUTPUT,
+            body,
+            message("1 2 3"),
+            finish="length",
+            use=usage(5),
+            stream=stream,
+            params=params,
+        )
+        assert result == ("passed", ""), params
 
 
 @both
-def test_length_when_cut_fails_on_stop_at_the_bound(stream: bool) -> None:
+def test_length_when_cut_fails_on_stop_when_the_cut_is_certain(stream: bool) -> None:
     body = {"max_tokens": 5}
     status, detail = run(
         "length_when_cut",
@@ -141,28 +145,57 @@ def test_length_when_cut_fails_on_stop_at_the_bound(stream: bool) -> None:
         finish="stop",
         use=usage(5),
         stream=stream,
+        params=CUT,
     )
     assert status == "failed"
-    assert detail.startswith("semantic/max_tokens/length | output reached max_tokens")
+    assert detail.startswith("semantic/max_tokens/length | output cut at max_tokens")
     assert "Received: finish_reason 'stop' after completion_tokens 5" in detail
+    assert 'Expected: "length": the prompt asks for far more than max_tokens = 5' in detail
+
+
+@both
+def test_length_when_cut_skips_stop_exactly_at_the_bound_of_any_prompt(stream: bool) -> None:
+    # A natural answer can be exactly as long as the bound: no evidence of a cut.
+    body = {"max_completion_tokens": 11}
+    status, reason = run(
+        "length_when_cut", OUTPUT, body, message(), finish="stop", use=usage(11), stream=stream
+    )
+    assert status == "skipped"
+    assert "ended exactly at the bound" in reason
+    assert "a cut cannot be told from a natural end" in reason
 
 
 def test_length_when_cut_names_max_completion_tokens() -> None:
     body = {"max_completion_tokens": 8}
-    status, detail = run("length_when_cut", OUTPUT, body, message(), finish="stop", use=usage(8))
+    status, detail = run(
+        "length_when_cut", OUTPUT, body, message(), finish="stop", use=usage(8), params=CUT
+    )
     assert status == "failed"
     assert detail.startswith("semantic/max_completion_tokens/length")
 
 
 def test_length_when_cut_skips_below_the_bound() -> None:
-    status, reason = run("length_when_cut", OUTPUT, {"max_tokens": 5}, message(), use=usage(3))
-    assert status == "skipped"
-    assert "before reaching its bound" in reason
+    for params in (CUT, None):
+        status, reason = run(
+            "length_when_cut", OUTPUT, {"max_tokens": 5}, message(), use=usage(3), params=params
+        )
+        assert status == "skipped"
+        assert "before reaching its bound" in reason
+
+
+def test_length_when_cut_accepts_a_certain_cut_counted_below_the_bound() -> None:
+    body = {"max_tokens": 5}
+    result = run(
+        "length_when_cut", OUTPUT, body, message(), finish="length", use=usage(4), params=CUT
+    )
+    assert result == ("passed", "")
 
 
 def test_length_when_cut_leaves_an_ignored_bound_to_its_own_check() -> None:
     body = {"max_tokens": 5}
-    status, reason = run("length_when_cut", OUTPUT, body, message(), finish="stop", use=usage(9))
+    status, reason = run(
+        "length_when_cut", OUTPUT, body, message(), finish="stop", use=usage(9), params=CUT
+    )
     assert status == "skipped"
     assert "exceeded max_tokens (completion_tokens 9): see max_tokens_honoured" in reason
 

@@ -15,6 +15,7 @@ from chatconform.contracts import contract_ids, load_contract
 from chatconform.contracts.model import Contract
 from chatconform.engine.probe import Probe
 from chatconform.engine.prompts import WORDS, semantic, semantic_probes
+from chatconform.server import ReferenceServer
 
 RUNNABLE = [c for c in contract_ids() if c != "baseline"]
 # The check each probe family is written to exercise (longest prefix wins).
@@ -193,3 +194,76 @@ def test_stop_probe_separates_honoured_from_ignored() -> None:
     bad = exchange_for(contract, _words_model(ignore_stop=True), probe=stop)
     assert verdict("stop_sequence_honoured", contract, good)[0] == "passed"
     assert verdict("stop_sequence_honoured", contract, bad)[0] == "failed"
+
+
+def _reference(contract: Contract, fault: str | None) -> Any:
+    """A handler that forwards to the reference server (``fault`` on, or none)."""
+    srv = ReferenceServer(contract, api_key="test-key", fault=fault)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = srv.handle(
+            request.method, request.url.path, dict(request.headers), request.content
+        )
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.body())
+
+    return handler
+
+
+def test_only_the_cut_probes_declare_a_certain_cut() -> None:
+    for contract_id in RUNNABLE:
+        _, probes = probes_of(contract_id)
+        for probe in probes:
+            certain = probe.id.startswith(
+                ("semantics/max_tokens/cut", "semantics/max_completion_tokens/cut")
+            )
+            assert probe.params.get("expects_cut", False) is certain, (contract_id, probe.id)
+
+
+@pytest.mark.parametrize(
+    "contract_id", ["openai-compatible", "powertokens-byteplus", "trinitydesk"]
+)
+def test_cut_probes_separate_length_from_stop(contract_id: str) -> None:
+    contract, probes = probes_of(contract_id)
+    cuts = [p for p in probes if p.params.get("expects_cut")]
+    assert cuts
+    for probe in cuts:
+        good = exchange_for(contract, _reference(contract, None), probe=probe)
+        bad = exchange_for(contract, _reference(contract, "finish_stop_when_cut"), probe=probe)
+        assert verdict("length_when_cut", contract, good) == ("passed", ""), probe.id
+        status, detail = verdict("length_when_cut", contract, bad)
+        assert status == "failed" and "/length | output cut at" in detail, probe.id
+
+
+def _one_call_per_tool(request: httpx.Request) -> httpx.Response:
+    """A stand-in model that ignores parallel_tool_calls: one call per declared tool."""
+    body = json.loads(request.content)
+    calls = [
+        {
+            "id": f"call_{n}",
+            "type": "function",
+            "function": {"name": tool["function"]["name"], "arguments": '{"city": "Paris"}'},
+        }
+        for n, tool in enumerate(body["tools"])
+    ]
+    message = {"role": "assistant", "content": None, "tool_calls": calls}
+    choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
+    return httpx.Response(200, json={"choices": [choice]})
+
+
+@pytest.mark.parametrize(
+    "contract_id", ["openai-compatible", "powertokens-byteplus", "trinitydesk"]
+)
+def test_parallel_probe_needs_two_tools_so_an_ignored_flag_shows(contract_id: str) -> None:
+    contract, probes = probes_of(contract_id)
+    probe = next(p for p in probes if p.id == "tools/parallel/false")
+    body = probe.request.body
+    names = [t["function"]["name"] for t in body["tools"]]
+    prompt = body["messages"][0]["content"]
+    assert names == ["get_weather", "get_time"] and body["parallel_tool_calls"] is False
+    assert "weather" in prompt and "time" in prompt
+    ignored = exchange_for(contract, _one_call_per_tool, probe=probe)
+    assert verdict("parallel_tool_calls_false", contract, ignored)[0] == "failed"
+    good = exchange_for(contract, _reference(contract, None), probe=probe)
+    bad = exchange_for(contract, _reference(contract, "parallel_tool_calls_ignored"), probe=probe)
+    assert verdict("parallel_tool_calls_false", contract, good) == ("passed", "")
+    assert verdict("parallel_tool_calls_false", contract, bad)[0] == "failed"

@@ -18,8 +18,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from tests.matrix.known_gaps import KNOWN_GAPS
 
 from chatconform.contracts import contract_ids, load_contract
+from chatconform.engine.matrix import FAITHFUL
 from chatconform.engine.registry import get_check
 from chatconform.server import ReferenceServer, RunningServer, get_fault, run_http
 
@@ -70,26 +72,43 @@ def _no_secret(reports: Path) -> None:
             assert SECRET not in path.read_text("utf-8", errors="replace"), path
 
 
-def test_live_run_on_each_faithful_server_exits_0(serve: ExitStack, tmp_path: Path) -> None:
+LiveRuns = tuple[Path, dict[str, subprocess.CompletedProcess[str]]]
+
+
+@pytest.fixture(scope="module")
+def faithful_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveRuns]:
+    """A live CLI run per contract against its faithful server, two at a time."""
+    reports = tmp_path_factory.mktemp("live")
     ids = sorted(contract_ids())
-    urls = {cid: _start(serve, cid).url for cid in ids}
-    with ThreadPoolExecutor(2) as pool:
-        done = dict(zip(ids, pool.map(lambda c: _run(tmp_path, c, urls[c]), ids), strict=True))
-    codes = {cid: proc.returncode for cid, proc in done.items()}
-    details = "\n".join(
-        f"--- {cid} exit {p.returncode}\n{p.stdout[-2000:]}{p.stderr[-1000:]}"
-        for cid, p in done.items()
-        if p.returncode
-    )
-    assert codes == dict.fromkeys(ids, 0), details
-    for cid in ids:
-        summary = _summary(tmp_path, cid)
-        counts = summary["counts"]
-        assert isinstance(counts, dict) and counts["failed"] == 0 and counts["passed"] > 100
-        assert summary["mode"] == "live" and str(summary["base_url"]).startswith(
-            "http://127.0.0.1:"
+    with ExitStack() as stack:
+        urls = {cid: _start(stack, cid).url for cid in ids}
+        with ThreadPoolExecutor(2) as pool:
+            procs = pool.map(lambda cid: _run(reports, cid, urls[cid]), ids)
+            yield reports, dict(zip(ids, procs, strict=True))
+
+
+@pytest.mark.parametrize(
+    "contract_id",
+    [
+        pytest.param(
+            cid,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(FAITHFUL, cid)])]
+            if (FAITHFUL, cid) in KNOWN_GAPS
+            else [],
         )
-    _no_secret(tmp_path)
+        for cid in sorted(contract_ids())
+    ],
+)
+def test_live_run_on_the_faithful_server_exits_0(faithful_runs: LiveRuns, contract_id: str) -> None:
+    reports, procs = faithful_runs
+    proc = procs[contract_id]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-1000:]
+    summary = _summary(reports, contract_id)
+    counts = summary["counts"]
+    assert isinstance(counts, dict) and counts["failed"] == 0 and counts["passed"] > 100
+    assert summary["mode"] == "live"
+    assert str(summary["base_url"]).startswith("http://127.0.0.1:")
+    _no_secret(reports / contract_id)
 
 
 def test_live_run_on_a_faulty_server_exits_1_naming_the_check(

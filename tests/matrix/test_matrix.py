@@ -3,8 +3,8 @@ catalogue fault fails the run in the check that enforces the rule the fault brea
 
 The whole matrix runs once per module (two worker processes); each pair is then its own
 test, so a regression names its fault and contract. ``pytest -s`` prints the matrix.
-Known gaps are strict xfails: each names the defect and where it lives, and the day it
-is fixed the xfail fails, so the entry cannot outlive the defect.
+Known gaps (``known_gaps.py``) are strict xfails: each names the defect and where it
+lives, and the day it is fixed the xfail fails, so the entry cannot outlive the defect.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.matrix.known_gaps import KNOWN_GAPS
 
 from chatconform.contracts import contract_ids, load_contract
 from chatconform.engine.matrix import FAITHFUL, MatrixResult, PairResult, run_matrix, totals
@@ -24,35 +25,6 @@ PAIRS = [(f.name, cid) for cid in CONTRACTS for f in faults_for(load_contract(ci
 # The matrix's budget: 120 s of wall time on two otherwise idle cores. Asserted as CPU
 # time, which a machine busy with other work cannot inflate.
 CPU_BUDGET_S = 2 * 120.0
-
-_LENGTH = (
-    "checks/semantics.py length_when_cut: generated/valid/003 asks max_completion_tokens 11 "
-    "and the reference answer is naturally 11 words with finish_reason stop; output equal "
-    "to the bound is taken for a cut"
-)
-_PARALLEL = (
-    "engine/prompts.py probe tools/parallel/false declares one function, so a server that "
-    "ignores parallel_tool_calls (one call per declared function) still makes one call"
-)
-_ROLES = (
-    "server/catalogue/requests.py lenient hook iterates req['messages'] without a list "
-    "check and crashes on a probe whose messages is not a list"
-)
-_TOP = (
-    "server/catalogue/semantics.py top_logprobs_count_wrong pops from an empty "
-    "top_logprobs list (the top_logprobs 0 boundary probe) and crashes"
-)
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    (FAITHFUL, "openai-compatible"): _LENGTH,
-    ("parallel_tool_calls_ignored", "openai-compatible"): _PARALLEL + " (" + _LENGTH + ")",
-    ("parallel_tool_calls_ignored", "powertokens-byteplus"): _PARALLEL,
-    ("parallel_tool_calls_ignored", "trinitydesk"): _PARALLEL,
-    ("accepts_unknown_enum_value", "trinitydesk"): _ROLES,
-    ("accepts_tool_message_without_id", "trinitydesk"): _ROLES,
-    ("top_logprobs_count_wrong", "openai-compatible"): _TOP,
-    ("top_logprobs_count_wrong", "powertokens-byteplus"): _TOP,
-    ("top_logprobs_count_wrong", "trinitydesk"): _TOP,
-}
 
 
 def _params(pairs: list[tuple[str, str]]) -> list[Any]:
@@ -91,8 +63,8 @@ def _summary_checks(result: PairResult) -> set[str]:
 def _report(result: PairResult) -> str:
     """The problem block of one run, as the matrix prints it."""
     if result.fault == FAITHFUL:
-        return MatrixResult((result,), (), 0.0).problems() or result.status
-    return MatrixResult((), (result,), 0.0).problems() or result.status
+        return str(MatrixResult((result,), (), 0.0).problems() or result.status)
+    return str(MatrixResult((), (result,), 0.0).problems() or result.status)
 
 
 @pytest.mark.parametrize(("fault", "contract"), _params([(FAITHFUL, c) for c in CONTRACTS]))

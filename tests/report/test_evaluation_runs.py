@@ -32,7 +32,7 @@ def _run(reports: Path, run_id: str, base_url: str, *providers: str) -> None:
     flags = [arg for p in providers for arg in ("--provider", p)]
     argv = ["run", *flags, "--base-url", base_url, "--mode", "live", "--report-dir",
             str(reports), "--run-id", run_id, "--area", "negative", "errors", "auth",
-            "streaming", "positive", "--", "-q", "-p", "no:randomly"]  # fmt: skip
+            "streaming", "positive", "--", "-q"]  # fmt: skip
     main(argv)
 
 

@@ -15,7 +15,7 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.validators import Draft202012Validator, validator_for
 
 from chatconform.engine.exchange import Exchange
-from chatconform.engine.failures import CheckSkipped
+from chatconform.engine.failures import CheckFailed, CheckSkipped
 from chatconform.engine.message import assembled_choices, assembled_usage, request_body
 from chatconform.engine.prompts import semantic
 from chatconform.engine.registry import Applies, CheckContext
@@ -142,6 +142,43 @@ def stop_sequences(body: Mapping[str, Any]) -> list[str]:
     stop = body.get("stop")
     items = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
     return [s for s in items if isinstance(s, str) and s]
+
+
+def around_stop(asked: str, stops: list[str]) -> tuple[str, str]:
+    """The word of ``asked`` just before its first stop sequence, and its last word."""
+    cut = min((asked.find(s) for s in stops if s in asked), default=-1)
+    words_before = asked[:cut].split() if cut >= 0 else []
+    words = asked.split()
+    return (words_before[-1] if words_before else ""), (words[-1] if words else "")
+
+
+def json_contents(exchange: Exchange, rule: str) -> list[tuple[str, Any]]:
+    """(content, parsed) for every choice not cut by the bound; a failure if unparsable."""
+    out: list[tuple[str, Any]] = []
+    for choice in assembled_choices(exchange):
+        text = content_of(choice)
+        if choice.get("finish_reason") == "length":
+            continue
+        if not isinstance(text, str):
+            raise CheckFailed(
+                "JSON mode accepted but no content returned",
+                received=f"content {text!r}",
+                expected="a JSON document in message.content",
+                rule=rule,
+            )
+        try:
+            out.append((text, json.loads(text)))
+        except ValueError as error:
+            hint = " (wrapped in a Markdown fence)" if text.lstrip().startswith("```") else ""
+            raise CheckFailed(
+                f"JSON mode accepted but the content is not JSON{hint}",
+                received=text,
+                expected=f"content that parses as JSON ({error})",
+                rule=rule,
+            ) from None
+    if not out:
+        raise CheckSkipped("every choice was cut by the token bound before the JSON closed")
+    return out
 
 
 def format_type(body: Mapping[str, Any]) -> Any:

@@ -8,12 +8,10 @@ show the effect (the model stopped before the bound), a check skips rather than 
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from jsonschema.exceptions import SchemaError
 
 from chatconform.checks._effects import (
+    around_stop,
     bound_applies,
     bounds_in_force,
     choices_n,
@@ -22,6 +20,7 @@ from chatconform.checks._effects import (
     fingerprint,
     format_type,
     int_of,
+    json_contents,
     max_tokens_applies,
     measure,
     overridden,
@@ -96,11 +95,17 @@ def max_completion_tokens_honoured(ctx: CheckContext, exchange: Exchange) -> Non
     applies=bound_applies,
 )
 def length_when_cut(ctx: CheckContext, exchange: Exchange) -> None:
-    """When the output reached its bound, ``finish_reason`` is ``length``."""
+    """When the bound cut the output, ``finish_reason`` is ``length``.
+
+    Only a probe whose prompt asks for far more than its bound (``params["expects_cut"]``)
+    makes the cut certain. Elsewhere an output exactly as long as the bound may be a
+    natural end that happens to fit, so ``stop`` there is not evidence of a cut.
+    """
     body = request_body(exchange)
     choices = assembled_choices(exchange)
     if choices_n(body) != 1 or len(choices) != 1:
         raise CheckSkipped("usage sums every choice: the cut of one choice is not known")
+    certain = exchange.probe.params.get("expects_cut") is True
     unknown: list[str] = []
     for field, bound, counts in bounds_in_force(ctx, body):
         try:
@@ -110,16 +115,25 @@ def length_when_cut(ctx: CheckContext, exchange: Exchange) -> None:
             continue
         if tokens > bound:
             raise CheckSkipped(f"the output exceeded {field} ({account}): see {field}_honoured")
-        if tokens == bound:
-            finish = choices[0].get("finish_reason")
-            if finish != "length":
-                raise CheckFailed(
-                    f"output reached {field} but finish_reason is not length",
-                    received=f"finish_reason {finish!r} after {account}",
-                    expected=f'"length" once {bound} tokens are reached ({field} = {bound})',
-                    rule=f"semantic/{field}/length",
-                )
+        if tokens < bound:
+            continue
+        finish = choices[0].get("finish_reason")
+        if finish == "length":
             return
+        if not certain:
+            raise CheckSkipped(
+                f"ended exactly at the bound ({account}, {field} = {bound}) with "
+                f"finish_reason {finish!r}: a cut cannot be told from a natural end"
+            )
+        raise CheckFailed(
+            f"output cut at {field} but finish_reason is not length",
+            received=f"finish_reason {finish!r} after {account}",
+            expected=f'"length": the prompt asks for far more than {field} = {bound} allows, '
+            "so the bound cuts it (baseline: Generation semantics)",
+            rule=f"semantic/{field}/length",
+        )
+    if certain and not unknown and choices[0].get("finish_reason") == "length":
+        return  # cut below the bound as usage counts it: still reported as a cut
     raise CheckSkipped("; ".join(unknown) or "the output stopped before reaching its bound")
 
 
@@ -193,7 +207,7 @@ def stop_sequence_honoured(ctx: CheckContext, exchange: Exchange) -> None:
     asked = str(exchange.probe.params.get("full_text", ""))
     if not asked:
         return
-    before, last = _around_stop(asked, stops)
+    before, last = around_stop(asked, stops)
     if before and not any(before.lower() in text.lower() for _, text in texts):
         raise CheckSkipped(f"the model did not reach the stop sequence (no {before!r})")
     for choice, text in texts:
@@ -208,14 +222,6 @@ def stop_sequence_honoured(ctx: CheckContext, exchange: Exchange) -> None:
             )
 
 
-def _around_stop(asked: str, stops: list[str]) -> tuple[str, str]:
-    """The word of ``asked`` just before its first stop sequence, and its last word."""
-    cut = min((asked.find(s) for s in stops if s in asked), default=-1)
-    words_before = asked[:cut].split() if cut >= 0 else []
-    words = asked.split()
-    return (words_before[-1] if words_before else ""), (words[-1] if words else "")
-
-
 def _note_partial_stop(ctx: CheckContext, exchange: Exchange, text: str, stops: list[str]) -> None:
     """A content ending in the start of a stop sequence is a leak worth reporting."""
     tail = text.rstrip()
@@ -228,35 +234,6 @@ def _note_partial_stop(ctx: CheckContext, exchange: Exchange, text: str, stops: 
             )
 
 
-def _json_contents(exchange: Exchange, rule: str) -> list[tuple[str, Any]]:
-    """(content, parsed) for every choice not cut by the bound; a failure if unparsable."""
-    out: list[tuple[str, Any]] = []
-    for choice in assembled_choices(exchange):
-        text = content_of(choice)
-        if choice.get("finish_reason") == "length":
-            continue
-        if not isinstance(text, str):
-            raise CheckFailed(
-                "JSON mode accepted but no content returned",
-                received=f"content {text!r}",
-                expected="a JSON document in message.content",
-                rule=rule,
-            )
-        try:
-            out.append((text, json.loads(text)))
-        except ValueError as error:
-            hint = " (wrapped in a Markdown fence)" if text.lstrip().startswith("```") else ""
-            raise CheckFailed(
-                f"JSON mode accepted but the content is not JSON{hint}",
-                received=text,
-                expected=f"content that parses as JSON ({error})",
-                rule=rule,
-            ) from None
-    if not out:
-        raise CheckSkipped("every choice was cut by the token bound before the JSON closed")
-    return out
-
-
 @check(
     area="semantics",
     enforces=("semantic/json_object",),
@@ -267,7 +244,7 @@ def _json_contents(exchange: Exchange, rule: str) -> list[tuple[str, Any]]:
 )
 def json_object_content(ctx: CheckContext, exchange: Exchange) -> None:
     """With ``response_format`` ``json_object``, the content parses as a JSON object."""
-    for text, value in _json_contents(exchange, "semantic/json_object"):
+    for text, value in json_contents(exchange, "semantic/json_object"):
         if not isinstance(value, dict):
             raise CheckFailed(
                 "json_object accepted but the content is JSON of another type",
@@ -290,7 +267,7 @@ def json_object_content(ctx: CheckContext, exchange: Exchange) -> None:
 def json_schema_content(ctx: CheckContext, exchange: Exchange) -> None:
     """With ``response_format`` ``json_schema``, the content validates against it."""
     schema = request_schema(request_body(exchange))
-    for text, value in _json_contents(exchange, "semantic/json_schema"):
+    for text, value in json_contents(exchange, "semantic/json_schema"):
         try:
             errors = schema_errors(schema, value)
         except SchemaError as error:

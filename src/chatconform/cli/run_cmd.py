@@ -13,6 +13,7 @@ import argparse
 import os
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -109,7 +110,16 @@ def _areas() -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    return int(run_suite(pytest_args(args)))
+    if not args.run_id:
+        # Chosen here rather than by the plugin so the table below can find the reports.
+        from chatconform.report.summary import default_run_id
+
+        args.run_id = default_run_id()
+    code = run_suite(pytest_args(args))
+    from chatconform.cli.run_table import print_run_table
+
+    print_run_table(Path(args.report_dir) / args.run_id)
+    return code
 
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
@@ -133,7 +143,15 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
             _preflight(url)
     suites = data_dir("suites")
     argv = [str(suites), "-c", str(suites / "pytest.ini"), "--rootdir", str(suites)]
-    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+    # The suites assert nothing: rewriting every plugin module's asserts at each start
+    # (uncached where bytecode is not written) cost two seconds of a replay.
+    argv.append("--assert=plain")
+    if mode == "replay":
+        # Offline, the plugin set is fixed: no third-party plugin is imported, and
+        # pytest-recording's per-test fixtures are left out (the recording plugin
+        # blocks the network itself).
+        argv.append("--disable-plugin-autoload")
+    if mode == "replay" or os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         argv += ["-p", "chatconform.plugin", "-p", "allure_pytest.plugin"]
     for provider in providers:
         argv += ["--provider", provider]

@@ -27,7 +27,7 @@ JSON_ASK = (
     "Output only the JSON object."
 )
 WEATHER = "What is the weather in Paris? Use the tool."
-TWO_CITIES = "What is the weather in Paris and in London? Use the tool for each city."
+TWO_CALLS = "What is the weather in Paris and what time is it in Tokyo? Use the tools."
 SEED_ASK = "Write one short sentence about the sea."
 GREETING = "Say hello."
 SUM_ASK = "What is 17 + 25? Think it through, then give the number."
@@ -70,7 +70,7 @@ TITLES = {
     "tools/choice/required": 'tool_choice "required" gives a call',
     "tools/choice/none": 'tool_choice "none" gives no call',
     "tools/choice/function": "tool_choice naming get_time gives a get_time call",
-    "tools/parallel/false": "parallel_tool_calls false on a two-city question: one call",
+    "tools/parallel/false": "parallel_tool_calls false on a two-tool question: one call",
     "logprobs/plain": "logprobs true returns token logprobs",
     "logprobs/top": "top_logprobs 3 returns three alternatives per token",
     "reasoning/on": "thinking switched on gives reasoning_content",
@@ -224,12 +224,12 @@ class _Builder:
         probes: list[Probe] = []
         if self.has("max_tokens"):
             body = self.body(COUNT, None, max_tokens=5)
-            probes += self.probe("semantics/max_tokens/cut", body, "max_tokens")
+            probes += self.probe("semantics/max_tokens/cut", body, "max_tokens", expects_cut=True)
         mct = semantic(self.contract, "max_completion_tokens")
         if mct is not None:
             body = self.body(COUNT, None, max_completion_tokens=5)
             pid = "semantics/max_completion_tokens/cut"
-            probes += self.probe(pid, body, "max_completion_tokens")
+            probes += self.probe(pid, body, "max_completion_tokens", expects_cut=True)
             if mct.get("overrides_max_tokens"):
                 body = self.body(COUNT, None, max_tokens=5, max_completion_tokens=48)
                 pid = "semantics/max_completion_tokens/overrides"
@@ -275,7 +275,10 @@ class _Builder:
             body = self.body(WEATHER, 64, tools=[WEATHER_TOOL, TIME_TOOL], tool_choice=named)
             probes += self.probe("tools/choice/function", body, "tools", tool="get_time")
         if self.has("parallel_tool_calls") and "parallel_tool_calls" in self.contract.fields:
-            body = self.body(TWO_CITIES, 64, tools=[WEATHER_TOOL], parallel_tool_calls=False)
+            # Two functions, both needed: a server that ignores the flag makes one call per
+            # function, which a single declared function would hide.
+            tools = [WEATHER_TOOL, TIME_TOOL]
+            body = self.body(TWO_CALLS, 64, tools=tools, parallel_tool_calls=False)
             probes += self.probe("tools/parallel/false", body, "parallel_tool_calls")
         return probes
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import vcr.patch
+
 from chatconform.engine.client import REDACTED
 from chatconform.recording.redact import (
     SECRET_HEADERS,
@@ -62,7 +64,21 @@ def vcr_config() -> dict[str, Any]:
         # Each probe is sent once per cassette; a second identical request (a seed
         # repeat) must have been recorded twice, not served the first answer again.
         "allow_playback_repeats": False,
+        **_only_httpx(),
     }
+
+
+def _only_httpx() -> dict[str, Any]:
+    """Patch httpx alone: chatconform sends through nothing else.
+
+    vcrpy otherwise patches (and, per cassette, tries to import) every HTTP library it
+    knows; with one cassette per probe that was a tenth of a replay's time. Versions
+    of vcrpy without ``skip_patchers`` keep patching everything.
+    """
+    names = getattr(vcr.patch, "PATCHER_NAMES", None)
+    if not names or "httpx" not in names:
+        return {}
+    return {"skip_patchers": tuple(name for name in names if name != "httpx")}
 
 
 def before_record_request(request: Any) -> Any:

@@ -5,19 +5,23 @@ and sends each probe inside the context manager returned by
 ``pytest_chatconform_recorder``. One cassette per probe (``layout.py``), vcrpy
 configured by ``config.py``, pytest-recording's options honoured: ``--record-mode``
 (``record`` defaults to ``rewrite``, ``replay`` forces ``none``) and ``--block-network``
-(forced on by ``replay``, so a request missing from a cassette can never go live).
+(forced on by ``replay``, so a request missing from a cassette can never go live). When
+pytest-recording's plugin is not loaded (``chatconform run --mode replay`` leaves it out
+for speed), the network guard is applied here, around each probe.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+import pytest_recording.plugin
+from pytest_recording.network import blocking_context
 from vcr import VCR
 from vcr.cassette import Cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
@@ -51,6 +55,8 @@ class RecordingState:
     # (provider, model) -> [base_url, kind, probes recorded]
     recorded: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     missed: set[str] = field(default_factory=set)  # cassette paths a request missed
+    vcr: VCR | None = None  # built once per session (see ``_vcr``)
+    config: dict[str, Any] = field(default_factory=vcr_config)
 
 
 STATE = pytest.StashKey[RecordingState]()
@@ -114,19 +120,12 @@ def recorder(
         raise RuntimeError("recording is not active: call activate(config, mode) first")
     name = layout.cassette_name(provider, model, probe.id, probe.area)
     path = state.root / (name + layout.SUFFIX)
-    record_mode = state.record_mode
-    if record_mode == "rewrite":
+    if state.record_mode == "rewrite":
         path.unlink(missing_ok=True)
-        record_mode = "new_episodes"  # vcrpy does not know "rewrite"
-    vcr = VCR(
-        cassette_library_dir=str(state.root),
-        record_mode=record_mode,
-        path_transformer=VCR.ensure_suffix(layout.SUFFIX),
-    )
-    vcr.register_matcher(MATCHER_NAME, make_matcher(state.volatile))
-    # pytest-recording's extension point: conftests may add matchers or persisters.
-    config.hook.pytest_recording_configure(config=config, vcr=vcr)
-    with vcr.use_cassette(name, **vcr_config()) as cassette:
+    with (
+        _offline(config, state),
+        _vcr(config, state).use_cassette(name, **state.config) as cassette,
+    ):
         yield cassette
     if state.mode == "record" and len(cassette) > 0:
         entry = state.recorded.setdefault((provider, model), [base_url, 0])
@@ -138,6 +137,40 @@ def recorder(
             f"changed since it was recorded (re-record with `{RECORD_HINT} ...`)",
             pytrace=False,
         )
+
+
+def _vcr(config: pytest.Config, state: RecordingState) -> VCR:
+    """The session's ``VCR``: configured (and offered to conftests) once, not per probe."""
+    if state.vcr is None:
+        record_mode = state.record_mode
+        if record_mode == "rewrite":
+            record_mode = "new_episodes"  # vcrpy does not know "rewrite"
+        vcr = VCR(
+            cassette_library_dir=str(state.root),
+            record_mode=record_mode,
+            path_transformer=VCR.ensure_suffix(layout.SUFFIX),
+        )
+        vcr.register_matcher(MATCHER_NAME, make_matcher(state.volatile))
+        # pytest-recording's extension point: conftests may add matchers or persisters.
+        configure = getattr(config.hook, "pytest_recording_configure", None)
+        if configure is not None:
+            configure(config=config, vcr=vcr)
+        state.vcr = vcr
+    return state.vcr
+
+
+def _offline(config: pytest.Config, state: RecordingState) -> AbstractContextManager[None]:
+    """In replay, block the network while a probe is sent.
+
+    pytest-recording's ``block_network`` fixture does it when that plugin is loaded;
+    ``chatconform run --mode replay`` leaves the plugin out (its four fixtures per test
+    were a fifth of a replay's time), so the guard is applied here instead.
+    """
+    if state.mode != "replay" or config.pluginmanager.is_registered(pytest_recording.plugin):
+        return nullcontext()
+    hosts = config.getoption("allowed_hosts", default=None)
+    allowed = hosts.split(",") if isinstance(hosts, str) else hosts
+    return blocking_context(allowed_hosts=allowed)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -11,6 +11,7 @@ or ``client_secret`` must not.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -38,6 +39,8 @@ _SECRET_FIELD = re.compile(
     r"|authorization|cookie|private_key|session_?id)(?:$|_)"
     r"|(?:^|_)(?:access|refresh|auth|id|session|bearer|api|security|csrf|xsrf)_?token$"
 )
+# A field that says where a credential is (``api_key_env``: a variable's name), not one.
+_LOCATION_SUFFIX = re.compile(r"_(?:env|var|variable|name|header|file|path)$")
 # Header names: any mention of a key, secret, cookie or auth, or "token" not in "tokens"
 # (rate-limit headers such as x-ratelimit-remaining-tokens are kept).
 _SECRET_HEADER_NAME = re.compile(
@@ -60,7 +63,8 @@ VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def is_secret_field(name: str) -> bool:
     """True for a JSON field name that holds a credential (``api_key``, not ``max_tokens``)."""
-    return bool(_SECRET_FIELD.search(name.lower().replace("-", "_")))
+    lowered = name.lower().replace("-", "_")
+    return bool(_SECRET_FIELD.search(lowered)) and not _LOCATION_SUFFIX.search(lowered)
 
 
 def is_secret_header(name: str) -> bool:
@@ -91,6 +95,9 @@ def secret_values(document: Any) -> Iterator[str]:
             yield from secret_values(item)
 
 
+# vcrpy redacts each recorded request when a cassette loads and each sent request
+# before matching it: in a replay most bodies are seen twice or more.
+@functools.lru_cache(maxsize=4096)
 def redact_body(body: bytes) -> bytes:
     """``body`` with credentials replaced, every other byte left as it was.
 

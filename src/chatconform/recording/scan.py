@@ -28,6 +28,11 @@ _SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 # A credential field written as JSON ("api_key": "v") or YAML (api_key: v).
 _FIELD = re.compile(r"""["']?([A-Za-z0-9_-]+)["']?\s*:\s*["']?([^"',}\s][^"',}\n]*)""")
 _QUERY = re.compile(r"[?&]([A-Za-z0-9_-]+)=([^&\s'\"]+)")
+# libyaml's safe loader when built with it: the bundled sets are megabytes of YAML.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BEARER = re.compile(r"^bearer\s+", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"<[^>]*>|^\$\{?[A-Za-z_]|^\{[^}]*\}|\.\.\.|…")
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 _MARKERS = frozenset({REDACTED, "%3Credacted%3E", "", "null", "None", "~", "[]", "{}"})
 
 
@@ -53,6 +58,27 @@ def scan_for_credentials(paths: Iterable[Path | str]) -> list[Finding]:
     return findings
 
 
+def is_placeholder(value: str) -> bool:
+    """True for a value that stands for a credential in prose or examples, not one.
+
+    The redaction marker, ``<token>``, ``$VAR`` / ``${VAR}`` / ``{key}``, an ellipsis,
+    a variable name (``YOUR_API_KEY``), a plain word (``Bearer authentication ...``) or
+    anything under 8 characters (``Bearer k``) once a ``Bearer`` prefix is set aside.
+    """
+    text = value.strip().strip("\"'`.,;)")
+    if text in _MARKERS:
+        return True
+    # A header value is one token after the scheme; prose goes on with more words.
+    words = _BEARER.sub("", text).split()
+    secret = words[0].strip("\"'`.,;:)") if words else ""
+    return (
+        len(secret) < 8
+        or bool(_PLACEHOLDER.search(secret))
+        or bool(_VARIABLE.fullmatch(secret))
+        or (secret.isalpha() and secret.islower())
+    )
+
+
 def mask(value: str) -> str:
     """Enough of a value to find it again, not enough to use it."""
     value = value.strip()
@@ -72,20 +98,21 @@ def _scan_text(path: Path, text: str) -> Iterator[Finding]:
     for number, line in enumerate(text.splitlines(), start=1):
         for kind, pattern in VALUE_PATTERNS:
             for match in pattern.finditer(line):
-                yield Finding(path, number, kind, mask(match.group(0)))
+                if not is_placeholder(match.group(0)):
+                    yield Finding(path, number, kind, mask(match.group(0)))
         for match in _FIELD.finditer(line):
             name, value = match.group(1), match.group(2).strip()
-            if is_secret_field(name) and value not in _MARKERS:
+            if is_secret_field(name) and not is_placeholder(value):
                 yield Finding(path, number, f"credential field {name!r}", mask(value))
         for match in _QUERY.finditer(line):
             name, value = match.group(1), match.group(2)
-            if name.lower() in SECRET_QUERY_PARAMS and value not in _MARKERS:
+            if name.lower() in SECRET_QUERY_PARAMS and not is_placeholder(value):
                 yield Finding(path, number, f"credential query parameter {name!r}", mask(value))
 
 
 def _scan_structure(path: Path, text: str) -> Iterator[Finding]:
     try:
-        document = yaml.safe_load(text)  # JSON is YAML too
+        document = yaml.load(text, Loader=_LOADER)  # JSON is YAML too
     except yaml.YAMLError:
         return
     if not isinstance(document, dict):

@@ -50,7 +50,8 @@ __all__ = [
 
 # Shapes a credential takes when a provider echoes one back somewhere unexpected.
 _SECRET_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)\s+(?!<redacted>)[A-Za-z0-9._~+/=-]{6,}"),
+    # A token must hold a digit, so prose ("bearer tokens", "basic usage") is left alone.
+    re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{6,}"),
     re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"),
 )
 _SECRET_NAMES = re.compile(r"(?i)(key|token|secret|passw|auth|signature|sig$|cookie)")

@@ -82,8 +82,10 @@ def _glance(evaluation: Evaluation) -> list[str]:
     ]
     for c in evaluation.columns:
         failed = f"❌ {len(c.failures)}" if c.failures else "✅ 0"
+        url = code(c.base_url).replace("|", "\\|")  # a pipe ends a cell even in code
         out.append(
-            f"| {cell(c.label)} | {cell(c.model)} | {code(c.base_url)} | {cell(c.mode)} "
+            f"| {cell(c.label)} | {cell(c.model)} | {url} "
+            f"| {cell(c.mode)} "
             f"| {failed} | {len(c.observations)} | {c.requests} | {c.prompt_tokens} "
             f"| {c.completion_tokens} |"
         )

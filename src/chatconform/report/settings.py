@@ -6,6 +6,7 @@ these small types without the machinery that runs probes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,9 +96,22 @@ def inprocess_transport(url: str, contract: Contract, api_key: str | None) -> ht
     fault = parse_qs(parts.query).get("fault", [None])[0]
     try:
         served = load_contract(parts.netloc) if parts.netloc else contract
-        reference = transport(ReferenceServer(served, api_key=api_key, fault=fault))
+        reference = transport(
+            ReferenceServer(served, api_key=api_key, fault=fault, **_pinned_clock())
+        )
     except (ContractError, KeyError, ValueError) as error:
         raise pytest.UsageError(f"--base-url {url}: {error}") from None
     # Wrapped in a MockTransport because that is a transport vcrpy knows how to record
     # and replay; a custom BaseTransport would be invisible to --mode record.
     return httpx.MockTransport(reference.handle_request)
+
+
+def _pinned_clock() -> dict[str, Callable[[], float]]:
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds variable), when set, is every
+    ``created`` the reference server answers: re-recorded cassettes then differ only
+    where behaviour did."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not value.isdigit():
+        return {}
+    moment = float(value)
+    return {"clock": lambda: moment}

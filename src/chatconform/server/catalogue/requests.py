@@ -28,6 +28,13 @@ def _num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _messages(req: Body) -> list[dict[str, Any]]:
+    """The message objects of ``req``; none when ``messages`` is not a list (a hook runs
+    before validation, on whatever a probe sent)."""
+    messages = req.get("messages")
+    return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+
+
 def _clamp_high(contract: Contract, req: Body, _: dict[str, str]) -> None:
     high = bound(contract, "temperature", "maximum")
     if _num(req.get("temperature")) and high is not None and req["temperature"] > high:
@@ -42,8 +49,8 @@ def _clamp_low(contract: Contract, req: Body, _: dict[str, str]) -> None:
 
 def _fix_roles(contract: Contract, req: Body, _: dict[str, str]) -> None:
     roles = bound(contract, "messages", "enum", ["system", "user", "assistant", "tool"])
-    for message in req.get("messages") or []:
-        if isinstance(message, dict) and message.get("role") not in roles:
+    for message in _messages(req):
+        if message.get("role") not in roles:
             message["role"] = "user"
 
 
@@ -79,8 +86,8 @@ def _drop_lone_top_logprobs(contract: Contract, req: Body, _: dict[str, str]) ->
 
 
 def _add_tool_call_id(contract: Contract, req: Body, _: dict[str, str]) -> None:
-    for message in req.get("messages") or []:
-        if isinstance(message, dict) and message.get("role") == "tool":
+    for message in _messages(req):
+        if message.get("role") == "tool":
             message.setdefault("tool_call_id", "call_0")
 
 

@@ -62,12 +62,17 @@ def _choice_swap(old: str, new: Any) -> Any:
     return hook
 
 
+def _function_name(item: Any) -> Any:
+    function = item.get("function") if isinstance(item, dict) else None
+    return function.get("name") if isinstance(function, dict) else None
+
+
 def _named_ignored(req: Body) -> None:
-    choice = req.get("tool_choice")
-    if isinstance(choice, dict):
-        wanted = choice.get("function", {}).get("name")
-        others = [t for t in req.get("tools", []) if t["function"]["name"] != wanted]
-        req["tools"] = others or req.get("tools", [])
+    choice, tools = req.get("tool_choice"), req.get("tools")
+    if isinstance(choice, dict) and isinstance(tools, list):
+        wanted = _function_name(choice)
+        others = [t for t in tools if _function_name(t) != wanted]
+        req["tools"] = others or tools
         req["tool_choice"] = "required"
 
 
@@ -88,8 +93,8 @@ def _tool_finish_stop(completion: Completion) -> None:
 
 def _no_index(payloads: list[Body]) -> list[Body]:
     for payload in payloads:
-        for choice in payload["choices"]:
-            for call in choice.get("delta", {}).get("tool_calls", []):
+        for choice in payload.get("choices") or []:
+            for call in (choice.get("delta") or {}).get("tool_calls") or []:
                 call.pop("index", None)
     return payloads
 
@@ -105,6 +110,16 @@ def _each_entry(change: Any) -> Any:
 
 def _positive(entry: Body) -> None:
     entry["logprob"] = abs(entry["logprob"]) + 0.5
+
+
+def _one_alternative_off(entry: Body) -> None:
+    """One item fewer than asked; one more when none were asked (``top_logprobs: 0``),
+    where there is nothing to take away."""
+    alternatives = entry["top_logprobs"]
+    if alternatives:
+        alternatives.pop()
+    else:
+        alternatives.append({k: entry[k] for k in ("token", "logprob", "bytes")})
 
 
 def _clear_reasoning(completion: Completion) -> None:
@@ -269,9 +284,9 @@ def register_all() -> None:
             "top_logprobs_count_wrong",
             "semantic/logprobs*",
             "semantic",
-            "each entry has one top_logprobs item fewer than asked",
+            "each entry has one top_logprobs item fewer than asked (one more when 0 is asked)",
             _t(logprobs=True, top_logprobs=3),
-            completion=_each_entry(lambda e: e["top_logprobs"].pop()),
+            completion=_each_entry(_one_alternative_off),
         ),
         Fault(
             "logprob_positive",
