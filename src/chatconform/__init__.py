@@ -1,5 +1,6 @@
 """chatconform: conformance and contract tests for OpenAI-compatible chat completions."""
 
+from chatconform.contracts import contract_ids, load_contract
 from chatconform.contracts.model import Citation, Contract, Rule
 from chatconform.engine.evaluate import Outcome, evaluate
 from chatconform.engine.exchange import Exchange, ReceivedResponse, SentRequest, SSEEvent
@@ -20,11 +21,14 @@ __all__ = [
     "Outcome",
     "Probe",
     "ReceivedResponse",
+    "RequestSpec",
     "Rule",
     "SSEEvent",
     "SentRequest",
     "__version__",
     "all_checks",
     "check",
+    "contract_ids",
     "evaluate",
+    "load_contract",
 ]

@@ -218,3 +218,28 @@ def test_the_verdicts_apply_by_expectation() -> None:
     invalid, valid = get_check("invalid_request_rejected"), get_check("valid_request_accepted")
     assert [invalid.applies(ctx, e) for e in (accept, reject, auth)] == [False, True, False]
     assert [valid.applies(ctx, e) for e in (accept, reject, auth)] == [True, False, False]
+
+
+def empty_model(contract_id: str, status: int, answer: Any = ERROR) -> tuple[Contract, Exchange]:
+    """The baseline's empty-model probe (``request/model/minLength``) answered ``status``."""
+    contract = load_contract(contract_id)
+    rule = contract.rule("request/model/minLength")
+    sent = probe("reject", rule, {**BODY, "model": ""}, title="model of 0 characters")
+    return contract, exchange_for(contract, respond(status, answer), probe=sent)
+
+
+@pytest.mark.parametrize("status", [400, 404])
+@pytest.mark.parametrize("contract_id", ["trinitydesk", "openai-compatible", "anyfast"])
+def test_an_empty_model_takes_400_or_404(contract_id: str, status: int) -> None:
+    contract, exchange = empty_model(contract_id, status)
+    run("invalid_request_rejected", exchange, contract)
+
+
+def test_an_open_model_list_serving_an_empty_model_fails() -> None:
+    contract, exchange = empty_model("trinitydesk", 200, {"id": "chatcmpl-1", "model": ""})
+    with pytest.raises(CheckFailed) as info:
+        run("invalid_request_rejected", exchange, contract)
+    assert info.value.rule == "request/model/minLength"
+    message = info.value.message
+    assert "Received: 200 OK" in message and "model of 0 characters" in message
+    assert "Expected: 400 or 404" in message and "A model the vendor does not list" in message

@@ -165,6 +165,44 @@ def test_length_when_cut_skips_stop_exactly_at_the_bound_of_any_prompt(stream: b
     assert "a cut cannot be told from a natural end" in reason
 
 
+CUT_CALL = {
+    "id": "c1",
+    "type": "function",
+    "function": {"name": "get_time", "arguments": '{ "city": "Paris, France.'},
+}
+
+
+@both
+def test_length_when_cut_fails_a_call_cut_mid_json_at_the_bound(stream: bool) -> None:
+    # No expects_cut: the arguments stopping mid-JSON at the bound are the evidence.
+    status, detail = run(
+        "length_when_cut",
+        OUTPUT,
+        {"max_tokens": 64},
+        message(None, calls=[CUT_CALL]),
+        finish="tool_calls",
+        use=usage(64),
+        stream=stream,
+    )
+    assert status == "failed"
+    assert detail.startswith("semantic/max_tokens/length | output cut at max_tokens")
+    assert "Received: finish_reason 'tool_calls' after completion_tokens 64" in detail
+    assert 'Expected: "length": a tool call\'s arguments stop mid-JSON' in detail
+    assert '\'{ "city": "Paris, France.\'' in detail
+
+
+def test_length_when_cut_does_not_read_every_bad_call_as_a_cut() -> None:
+    whole = message(None, calls=[{**CUT_CALL, "function": {"name": "t", "arguments": "{}"}}])
+    cut = message(None, calls=[CUT_CALL])
+    name, body = "length_when_cut", {"max_tokens": 64}
+    # A complete call at the bound: still no telling a cut from a natural end.
+    status, reason = run(name, OUTPUT, body, whole, finish="tool_calls", use=usage(64))
+    assert (status, "ended exactly at the bound" in reason) == ("skipped", True)
+    # Bad arguments below the bound are tool_arguments_valid's to judge, not a cut.
+    assert run(name, OUTPUT, body, cut, finish="tool_calls", use=usage(40))[0] == "skipped"
+    assert run(name, OUTPUT, body, cut, finish="length", use=usage(64)) == ("passed", "")
+
+
 def test_length_when_cut_names_max_completion_tokens() -> None:
     body = {"max_completion_tokens": 8}
     status, detail = run(

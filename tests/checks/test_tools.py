@@ -65,7 +65,24 @@ def test_tool_choice_required(stream: bool) -> None:
     assert status == "failed"
     assert detail.startswith("semantic/tools/choice-required | ")
     assert "Received: finish_reason 'stop', content 'It is sunny in Paris.'" in detail
-    assert run(name, body, message("It is"), finish="length", stream=stream)[0] == "skipped"
+    assert "forced call" not in detail  # not cut: no note about the bound
+
+
+@both
+@pytest.mark.parametrize("named", [False, True], ids=["required", "named"])
+def test_forced_tool_choice_fails_prose_cut_by_the_bound(stream: bool, named: bool) -> None:
+    # A forced call starts at the first token: prose before the cut is already no call.
+    forced: Any = {"type": "function", "function": {"name": "get_weather"}} if named else "required"
+    body = {**BODY, "tool_choice": forced}
+    name = "tool_choice_named_function" if named else "tool_choice_required_calls"
+    status, detail = run(name, body, message("It is sunny in"), finish="length", stream=stream)
+    assert status == "failed"
+    assert "Received: finish_reason 'length', content 'It is sunny in'" in detail
+    assert "the bound cut it, but a forced call starts at the first token: prose is no" in detail
+    for empty in (None, " "):
+        status, reason = run(name, body, message(empty), finish="length", stream=stream)
+        assert status == "skipped"
+        assert reason == "the token bound cut the answer before any text or tool call"
 
 
 @both
@@ -214,23 +231,69 @@ def test_stream_tool_call_deltas_passes_the_usual_shape() -> None:
     assert result == ("passed", "")
 
 
+def test_stream_tool_call_deltas_passes_a_head_spread_over_pieces() -> None:
+    # No stated rule puts id, type and name in the first piece: only the assembly counts.
+    first = {"index": 0, "id": "c1"}
+    second = {"index": 0, "type": "function", "function": {"name": "get_weather"}}
+    pieces = stream_of(first, second, TAIL)
+    result = run("stream_tool_call_deltas", BODY, CALLED, stream=True, raw_chunks=pieces)
+    assert result == ("passed", "")
+
+
+def test_stream_tool_call_deltas_notes_repeated_heads_without_failing() -> None:
+    # llama.cpp's shape: every piece repeats id and name with the next bit of arguments.
+    again = {**HEAD, "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+    ctx = CheckContext(contract=TOOLS)
+    ex = exchange(TOOLS, BODY, CALLED, stream=True, raw_chunks=stream_of(HEAD, again))
+    assert verdict("stream_tool_call_deltas", TOOLS, ex, ctx) == ("passed", "")
+    (note,) = ctx.observations
+    assert note["check"] == "stream_tool_call_deltas"
+    assert note["message"] == (
+        "choice 0 tool call 0: 2 pieces carry id and function.name; a client that "
+        "concatenates deltas, as the official OpenAI SDK does, reads id 'c1c1', "
+        "function.name 'get_weatherget_weather'"
+    )
+    quiet = CheckContext(contract=TOOLS)
+    ex = exchange(TOOLS, BODY, CALLED, stream=True, raw_chunks=stream_of(HEAD, TAIL))
+    assert verdict("stream_tool_call_deltas", TOOLS, ex, quiet) == ("passed", "")
+    assert quiet.observations == []
+
+
+def test_stream_tool_call_deltas_keeps_the_note_on_repeats_short() -> None:
+    ctx = CheckContext(contract=TOOLS)
+    pieces = stream_of(*[{"index": 0, "function": {"name": "get_weather"}}] * 9, HEAD)
+    ex = exchange(TOOLS, BODY, CALLED, stream=True, raw_chunks=pieces)
+    assert verdict("stream_tool_call_deltas", TOOLS, ex, ctx) == ("passed", "")
+    (note,) = ctx.observations
+    assert note["message"].startswith("choice 0 tool call 0: 10 pieces carry function.name;")
+    assert note["message"].endswith(f"reads function.name {('get_weather' * 6)[:57] + '...'!r}")
+
+
 @pytest.mark.parametrize(
     ("pieces", "problem"),
     [
         ((HEAD, {"function": {"arguments": "{}"}}), "chunk 2: piece without an integer index"),
-        (({**HEAD, "id": None}, TAIL), "chunk 1: first piece of call 0 lacks id"),
-        (({**HEAD, "function": {}}, TAIL), "lacks function.name"),
-        ((HEAD, {**TAIL, "function": {"name": "get_weather", "arguments": "{}"}}), "repeats"),
-        ((HEAD, {**TAIL, "id": "c1"}), "later piece of call 0 repeats id"),
+        ((HEAD, "junk"), "chunk 2: piece without an integer index: 'junk'"),
+        (({**HEAD, "id": None}, TAIL), "choice 0 call 0 assembles with id None"),
+        (({**HEAD, "id": 7}, TAIL), "assembles with id 7"),
+        (({**HEAD, "type": None}, TAIL), "assembles with type None"),
+        (({**HEAD, "function": {}}, TAIL), "assembles with function.name None not declared"),
+        (({**HEAD, "function": {"name": "get_forecast"}}, TAIL), "'get_forecast' not declared"),
     ],
 )
-def test_stream_tool_call_deltas_fails(pieces: tuple[dict[str, Any], ...], problem: str) -> None:
+def test_stream_tool_call_deltas_fails(pieces: tuple[Any, ...], problem: str) -> None:
     status, detail = run(
         "stream_tool_call_deltas", BODY, CALLED, stream=True, raw_chunks=stream_of(*pieces)
     )
     assert status == "failed"
-    assert detail.startswith("semantic/tools/stream-deltas | streamed tool-call pieces cannot")
+    assert detail.startswith(
+        "semantic/tools/stream-deltas | streamed tool-call pieces do not reassemble"
+    )
     assert problem in detail
+    assert "Expected: every piece has an integer index; each assembled call has a string id" in (
+        detail
+    )
+    assert "among ['get_time', 'get_weather']" in detail
 
 
 def test_stream_tool_call_deltas_skips_prose_and_ignores_json() -> None:

@@ -71,7 +71,7 @@ def test_the_response_checks_name_derived_rules(cid: str) -> None:
         "response/usage.total_tokens/minimum",
         "response/choices[].message.tool_calls[].function.arguments/type",
         "stream/chunk/object/const",
-        "stream/chunk/choices[].delta.role/const",
+        "stream/chunk/choices[].delta.role/enum",
         "stream/chunk/usage.prompt_tokens/type",
     ):
         assert named in ids, named

@@ -27,6 +27,7 @@ from chatconform.contracts.violations import (
     violations,
 )
 
+EMPTY_MODEL = "request/model/minLength"
 CASES = [(cid, v) for cid in contract_ids() for v in violations(load_contract(cid))]
 
 
@@ -167,9 +168,15 @@ def test_violation_breaks_exactly_its_rule(cid: str, violation: Any) -> None:
     assert valid is not rule.is_hard, f"{rule.id}: {violation.body}"
     assert violation.documented is rule.documented
     if rule.is_hard:
-        assert _broken_rules(contract, violation.body) == {rule.id}, violation.body
-        without = Draft202012Validator(_without(contract, rule))
-        errors = [e.message for e in without.iter_errors(violation.body)]
+        expected, schema = {rule.id}, _without(contract, rule)
+        if rule.id == EMPTY_MODEL and contract.models.closed:
+            # An empty id is outside every list: on a closed one it breaks the list too.
+            # Both rules state "a model the vendor does not list" and take the same verdict
+            # (400 or 404), so the pair leaves no doubt about what a server enforced.
+            expected.add("request/model/enum")
+            del schema["properties"]["model"]["enum"]
+        assert _broken_rules(contract, violation.body) == expected, violation.body
+        errors = [e.message for e in Draft202012Validator(schema).iter_errors(violation.body)]
         assert not errors, f"{rule.id} breaks more than itself: {errors}"
 
 
@@ -248,13 +255,13 @@ def test_specific_violations_are_present() -> None:
     assert td["request/top_logprobs/requires"].body is not None
     assert "logprobs" not in td["request/top_logprobs/requires"].body
     assert td["header/X-Request-Id/maxLength"].headers == {"X-Request-Id": "r" * 129}
-    msgs = td["request/messages[].tool_call_id/required_if"].body["messages"]  # type: ignore[index]
+    msgs = td["request/messages[].tool_call_id/required_if"].body["messages"]
     assert msgs[-1]["role"] == "tool" and "tool_call_id" not in msgs[-1]
     assert td["model/gpt-4o/thinking_enabled/forbidden"].model == "gpt-4o"
     assert td["request/temperature/maximum"].rule.strength == "advice"
     qwen = {v.rule.id: v for v in violations(load_contract("powertokens-qwen"))}
     assert qwen["request/top_logprobs/maximum"].documented is False
-    assert qwen["request/model/enum"].body["model"] == UNLISTED_MODEL  # type: ignore[index]
+    assert qwen["request/model/enum"].body["model"] == UNLISTED_MODEL
     [(_, headers)] = header_boundaries(load_contract("trinitydesk"))
     assert len(headers["X-Request-Id"]) == 128
 
@@ -284,3 +291,26 @@ def test_an_assistant_only_field_is_broken_on_an_assistant_message() -> None:
     assert [m["role"] for m in rest] == ["assistant"]
     assert rest[0]["tool_calls"] == "chatconform"
     assert _broken_rules(contract, body) == {"request/messages[].tool_calls/type"}
+
+
+@pytest.mark.parametrize("cid", contract_ids())
+def test_every_contract_has_the_empty_model_probe(cid: str) -> None:
+    contract = load_contract(cid)
+    rule = contract.rule(EMPTY_MODEL)
+    assert rule.is_hard and rule.documented and rule.origin == "baseline"
+    assert "A model the vendor does not list: 400 or 404." in rule.citation.quote
+    [empty] = [v for v in violations(contract) if v.rule.id == EMPTY_MODEL]
+    assert empty.body is not None and empty.body["model"] == ""
+    assert not validators_for(contract).request.is_valid(empty.body)
+
+
+@pytest.mark.parametrize("cid", contract_ids())
+def test_model_rules_are_exercised_with_a_listed_model(cid: str) -> None:
+    """An id at the length bound ("x") names no model: a live endpoint rightly rejects it,
+    so no boundary probe sends one and a model rule's valid request keeps a listed model."""
+    contract = load_contract(cid)
+    assert all(rule.field != "model" for rule, _ in boundary_requests(contract))
+    for rule in contract.rules_in("request"):
+        if rule.field == "model":
+            body, _ = valid_request(contract, rule)
+            assert body["model"] == contract.models.default, rule.id

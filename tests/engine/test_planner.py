@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
+from tests.support import Handler, exchange_for
 
 from chatconform.contracts import contract_ids, load_contract, validators_for
 from chatconform.contracts.model import Contract
+from chatconform.engine.client import send
+from chatconform.engine.evaluate import Outcome, evaluate
 from chatconform.engine.planner import AREAS, DEFAULT_AREAS, plan
 from chatconform.engine.probe import Probe
+from chatconform.engine.registry import CheckContext
+from chatconform.server import ReferenceServer, transport
 
 CONTRACTS = contract_ids()
 BUDGET_FIELDS = ("max_tokens", "max_completion_tokens")
@@ -92,7 +99,7 @@ def _output_bound(probe: Probe) -> int:
         return 0
     bounds = [body[f] for f in BUDGET_FIELDS if isinstance(body.get(f), int)]
     assert bounds, f"{probe.id} sets no output bound"
-    bound = min(bounds) * int(body.get("n", 1))
+    bound = int(min(bounds)) * int(body.get("n", 1))
     if probe.rule is not None and probe.rule.field in BUDGET_FIELDS:
         return min(bound, 64)
     return bound
@@ -179,3 +186,91 @@ def test_areas_select_and_unknown_areas_are_refused() -> None:
     assert "schemathesis" in AREAS and "schemathesis" not in DEFAULT_AREAS
     with pytest.raises(ValueError, match=r"unknown area.*known: negative"):
         plan(contract, model=contract.models.default, areas=["nope"])
+
+
+# -- the wrong-method probe: judged by what holds for every non-2xx answer ------------------
+
+_NOT_ALLOWED = json.dumps(
+    {
+        "error": {
+            "message": "method not allowed: use POST",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "method_not_allowed",
+        }
+    }
+).encode()
+
+
+def _get_probe(contract_id: str = "anyfast") -> tuple[Contract, Probe]:
+    contract, probes = default_plan(contract_id)
+    return contract, next(p for p in probes if p.id == "errors/method-get")
+
+
+def _verdicts(contract: Contract, probe: Probe, handler: Handler) -> dict[str, Outcome]:
+    exchange = exchange_for(contract, handler, probe=probe)
+    return {o.check: o for o in evaluate(CheckContext(contract), exchange)}
+
+
+@pytest.mark.parametrize("contract_id", CONTRACTS)
+def test_every_plan_sends_get_to_the_chat_completions_path(contract_id: str) -> None:
+    contract, probe = _get_probe(contract_id)
+    assert (probe.request.method, probe.request.raw_body, probe.expect) == ("GET", b"", "any")
+    assert probe.request.path is None and probe.request.auth == "default"
+    assert probe.rule is not None and probe.rule.id == "error/json-body"
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(405)
+
+    exchange_for(contract, record, probe=probe)
+    assert seen[0].method == "GET" and seen[0].url.path == f"/v1{contract.path}"
+    assert seen[0].content == b""
+
+
+def test_a_json_405_passes_every_check_that_judges_it() -> None:
+    contract, probe = _get_probe()
+    handler: Handler = lambda r: httpx.Response(  # noqa: E731
+        405, content=_NOT_ALLOWED, headers={"content-type": "application/json", "allow": "POST"}
+    )
+    verdicts = _verdicts(contract, probe, handler)
+    assert set(verdicts) == {"error_content_type_json", "error_body_shape", "no_server_error"}
+    assert {o.status for o in verdicts.values()} == {"passed"}
+
+
+def test_a_plain_text_405_fails_the_json_error_rule() -> None:
+    contract, probe = _get_probe()
+    handler: Handler = lambda r: httpx.Response(  # noqa: E731
+        405, content=b"Method Not Allowed", headers={"content-type": "text/plain"}
+    )
+    verdicts = _verdicts(contract, probe, handler)
+    failed = verdicts["error_content_type_json"]
+    assert (failed.status, failed.rule) == ("failed", "error/json-body")
+    assert "Received: 405 Method Not Allowed with Content-Type 'text/plain'" in failed.message
+    assert "Expected: Content-Type: application/json" in failed.message
+    assert verdicts["no_server_error"].status == "passed"
+
+
+def test_a_501_html_page_fails_no_5xx_and_the_json_error_rule() -> None:
+    contract, probe = _get_probe()
+    page = b"<html><body><h1>Error response</h1><p>Error code: 501</p></body></html>"
+    handler: Handler = lambda r: httpx.Response(  # noqa: E731
+        501, content=page, headers={"content-type": "text/html;charset=utf-8"}
+    )
+    verdicts = _verdicts(contract, probe, handler)
+    five = verdicts["no_server_error"]
+    assert (five.status, five.rule) == ("failed", "error/no-5xx")
+    assert "Received: 501 Not Implemented" in five.message and "errors/method-get" in five.message
+    assert "Expected: a 4xx" in five.message
+    assert verdicts["error_content_type_json"].status == "failed"
+
+
+def test_the_reference_server_answers_the_get_probe_cleanly() -> None:
+    contract, probe = _get_probe("trinitydesk")
+    server = ReferenceServer(contract, api_key="test-key")
+    with httpx.Client(transport=transport(server)) as client:
+        exchange = send(client, contract, probe, api_key="test-key", base_url="http://x/v1")
+    assert exchange.response.status == 405 and exchange.response.headers["allow"] == "POST"
+    outcomes = evaluate(CheckContext(contract), exchange)
+    assert outcomes and all(o.status == "passed" for o in outcomes), outcomes

@@ -49,3 +49,11 @@ def test_nothing_printed_without_reports(tmp_path: Path) -> None:
     out = io.StringIO()
     assert print_run_table(tmp_path / "absent", out) is False
     assert out.getvalue() == ""
+
+
+def test_a_run_that_failed_outside_the_checks_does_not_say_all_is_well(tmp_path: Path) -> None:
+    passing = {"providers": INDEX["providers"][:1]}
+    (tmp_path / "index.json").write_text(json.dumps(passing))
+    out = io.StringIO()
+    print_run_table(tmp_path, out, exit_code=1)
+    assert "did not complete cleanly" in out.getvalue()

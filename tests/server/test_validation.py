@@ -75,6 +75,16 @@ def test_any_model_is_served_where_the_list_is_open() -> None:
     assert post(server("trinitydesk"), model="some-new-model").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("contract_id", "status"),
+    [("trinitydesk", 400), ("openai-compatible", 400), ("anyfast", 404)],
+)
+def test_an_empty_model_is_rejected_never_served(contract_id: str, status: int) -> None:
+    # An open list serves any id, but "" names no model any vendor lists (baseline).
+    error = _error(post(server(contract_id), model=""), status)
+    assert error["param"] == "model"
+
+
 def test_trinitydesk_rejects_a_long_request_id_only() -> None:
     srv = server("trinitydesk")
     assert post(srv, headers={"X-Request-Id": "r" * 128}).status_code == 200

@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jsonschema.exceptions import SchemaError
 from jsonschema.validators import Draft202012Validator, validator_for
 
 from chatconform.engine.exchange import Exchange
@@ -205,94 +204,3 @@ def schema_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
 def fingerprint(exchange: Exchange) -> Any:
     body = exchange.response.json
     return body.get("system_fingerprint") if isinstance(body, dict) else None
-
-
-# -- tools -------------------------------------------------------------------------------
-
-
-def declared(body: Mapping[str, Any]) -> dict[str, Any]:
-    """Declared function name -> its ``parameters`` schema (None when absent)."""
-    out: dict[str, Any] = {}
-    for tool in body.get("tools") or ():
-        function = tool.get("function") if isinstance(tool, Mapping) else None
-        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
-            out[function["name"]] = function.get("parameters")
-    return out
-
-
-def calls_of(choice: Mapping[str, Any]) -> list[Any]:
-    message = choice.get("message")
-    calls = message.get("tool_calls") if isinstance(message, Mapping) else None
-    return calls if isinstance(calls, list) else []
-
-
-def choice_mode(body: Mapping[str, Any]) -> str | None:
-    """``none`` / ``auto`` / ``required`` / ``function`` (a named function), else None."""
-    choice = body.get("tool_choice")
-    if isinstance(choice, str):
-        return choice
-    if isinstance(choice, Mapping) and choice.get("type") == "function":
-        return "function"
-    return None
-
-
-def named_function(body: Mapping[str, Any]) -> str | None:
-    choice = body.get("tool_choice")
-    function = choice.get("function") if isinstance(choice, Mapping) else None
-    name = function.get("name") if isinstance(function, Mapping) else None
-    return name if isinstance(name, str) else None
-
-
-def arguments_problem(arguments: Any, parameters: Any) -> str:
-    """What is wrong with tool-call ``arguments`` given the declared ``parameters``, or ""."""
-    if not isinstance(arguments, str):
-        return f"are a {type(arguments).__name__}, not a JSON string"
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        return "are not valid JSON"
-    if not isinstance(value, dict):
-        return "are JSON but not an object"
-    if isinstance(parameters, Mapping):
-        try:
-            errors = schema_errors(parameters, value)
-        except SchemaError:
-            return ""  # the request declared an invalid schema: nothing to hold it to
-        if errors:
-            return "do not match parameters: " + "; ".join(errors[:3])
-    return ""
-
-
-def piece_problem(piece: Any, choice_index: Any, seen: set[tuple[int, int]]) -> str:
-    """What keeps one streamed tool-call piece from reassembling, or "" (``seen``: the
-    (choice, call) indexes whose first piece has passed)."""
-    if not isinstance(piece, Mapping):
-        return f"piece {piece!r} is not an object"
-    index = piece.get("index")
-    if not isinstance(index, int) or isinstance(index, bool):
-        return f"piece without an integer index: {json.dumps(piece)}"
-    raw = piece.get("function")
-    function: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    key = (choice_index if isinstance(choice_index, int) else 0, index)
-    if key not in seen:
-        seen.add(key)
-        missing = [
-            name
-            for name, ok in (
-                ("id", _text(piece.get("id"))),
-                ("type", piece.get("type") == "function"),
-                ("function.name", _text(function.get("name"))),
-            )
-            if not ok
-        ]
-        return f"first piece of call {index} lacks {', '.join(missing)}" if missing else ""
-    repeated = ["id"] if piece.get("id") else []
-    if function.get("name"):
-        repeated.append("function.name")
-    if piece.get("type") not in (None, "function"):
-        repeated.append("type")
-    return f"later piece of call {index} repeats {', '.join(repeated)}" if repeated else ""
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value)

@@ -92,9 +92,10 @@ def defer_unjudgeable(exchange: Exchange) -> None:
 
 
 def is_malformed_json(probe: Probe) -> bool:
-    """Whether the probe sends a raw body that is not JSON (the malformed-JSON probe)."""
+    """Whether the probe POSTs a raw body that is not JSON (the malformed-JSON probe); a
+    request of another method (the empty body of a GET) carries no JSON to judge."""
     raw = probe.request.raw_body
-    if raw is None:
+    if raw is None or probe.request.method.upper() != "POST":
         return False
     try:
         json.loads(raw)

@@ -29,11 +29,12 @@ def cite(contract: Contract, rule: Rule) -> str:
 
 def is_unlisted_model(rule: Rule | None) -> bool:
     """Whether ``rule`` is broken by naming a model the page does not list: the closed model
-    list (``request/model/enum``) or the baseline's ``model/unlisted-400-404``."""
+    list (``request/model/enum``), the empty model id no list holds
+    (``request/model/minLength``) or the baseline's ``model/unlisted-400-404``."""
     if rule is None:
         return False
-    closed_list = rule.area == "request" and rule.field == "model" and rule.kind == "enum"
-    return closed_list or rule.id.startswith("model/unlisted")
+    on_model = rule.area == "request" and rule.field == "model"
+    return (on_model and rule.kind in ("enum", "minLength")) or rule.id.startswith("model/unlisted")
 
 
 def _statuses(rule: Rule | None) -> tuple[int, ...]:

@@ -30,6 +30,7 @@ from chatconform.checks._effects import (
     semantic_applies,
     stop_sequences,
 )
+from chatconform.checks._tool_calls import cut_arguments
 from chatconform.engine.exchange import Exchange
 from chatconform.engine.failures import CheckFailed, CheckSkipped
 from chatconform.engine.message import assembled_choices, request_body
@@ -98,8 +99,9 @@ def length_when_cut(ctx: CheckContext, exchange: Exchange) -> None:
     """When the bound cut the output, ``finish_reason`` is ``length``.
 
     Only a probe whose prompt asks for far more than its bound (``params["expects_cut"]``)
-    makes the cut certain. Elsewhere an output exactly as long as the bound may be a
-    natural end that happens to fit, so ``stop`` there is not evidence of a cut.
+    makes the cut certain, or an output at the bound whose tool call's arguments stop
+    mid-JSON: that one visibly continued. Elsewhere an output exactly as long as the bound
+    may be a natural end that happens to fit, so ``stop`` there is not evidence of a cut.
     """
     body = request_body(exchange)
     choices = assembled_choices(exchange)
@@ -120,16 +122,21 @@ def length_when_cut(ctx: CheckContext, exchange: Exchange) -> None:
         finish = choices[0].get("finish_reason")
         if finish == "length":
             return
-        if not certain:
+        cut_call = cut_arguments(choices[0])
+        if not certain and cut_call is None:
             raise CheckSkipped(
                 f"ended exactly at the bound ({account}, {field} = {bound}) with "
                 f"finish_reason {finish!r}: a cut cannot be told from a natural end"
             )
+        why = (
+            f"a tool call's arguments stop mid-JSON ({cut_call!r}) at {field} = {bound}"
+            if cut_call is not None
+            else f"the prompt asks for far more than {field} = {bound} allows"
+        )
         raise CheckFailed(
             f"output cut at {field} but finish_reason is not length",
             received=f"finish_reason {finish!r} after {account}",
-            expected=f'"length": the prompt asks for far more than {field} = {bound} allows, '
-            "so the bound cuts it (baseline: Generation semantics)",
+            expected=f'"length": {why}, so the bound cut it (baseline: Generation semantics)',
             rule=f"semantic/{field}/length",
         )
     if certain and not unknown and choices[0].get("finish_reason") == "length":

@@ -11,24 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chatconform.checks._effects import (
+from chatconform.checks._effects import cited, content_of, semantic_applies
+from chatconform.checks._tool_calls import (
     arguments_problem,
+    call_problems,
     calls_of,
     choice_mode,
-    cited,
     declared,
     named_function,
-    piece_problem,
-    semantic_applies,
+    read_pieces,
+    repeated_heads,
 )
 from chatconform.engine.exchange import Exchange
 from chatconform.engine.failures import CheckFailed, CheckSkipped
-from chatconform.engine.message import (
-    assembled_choices,
-    is_event_stream,
-    request_body,
-    stream_chunks,
-)
+from chatconform.engine.message import assembled_choices, is_event_stream, request_body
 from chatconform.engine.prompts import tool_modes
 from chatconform.engine.registry import Applies, CheckContext, check
 
@@ -52,6 +48,19 @@ def _answer(choice: Mapping[str, Any]) -> str:
 
 def _names(calls: list[Any]) -> list[Any]:
     return [c.get("function", {}).get("name") if isinstance(c, Mapping) else c for c in calls]
+
+
+def _skip_if_cut_before_anything(choice: Mapping[str, Any]) -> str:
+    """Skip when the bound cut an answer that has no tool call and no text yet: the call
+    may have been about to start. Prose already written under a forced tool_choice is the
+    deviation itself, cut or not (a conformant server forces the call from the first
+    token); the note returned says so in the failure."""
+    if choice.get("finish_reason") != "length":
+        return ""
+    content = content_of(choice)
+    if not (isinstance(content, str) and content.strip()):
+        raise CheckSkipped("the token bound cut the answer before any text or tool call")
+    return "; the bound cut it, but a forced call starts at the first token: prose is no call"
 
 
 def _all_calls(exchange: Exchange) -> list[tuple[Mapping[str, Any], Any]]:
@@ -94,12 +103,11 @@ def tool_choice_required_calls(ctx: CheckContext, exchange: Exchange) -> None:
     for choice in choices:
         if calls_of(choice):
             continue
-        if choice.get("finish_reason") == "length":
-            raise CheckSkipped("the token bound cut the answer before any tool call")
+        forced = _skip_if_cut_before_anything(choice)
         raise CheckFailed(
             'tool_choice "required" accepted but no tool was called',
             received=_answer(choice),
-            expected=f"at least one tool call ({cited(ctx, 'tools')})",
+            expected=f"at least one tool call ({cited(ctx, 'tools')}){forced}",
             rule="semantic/tools/choice-required",
         )
     if not choices:
@@ -120,14 +128,13 @@ def tool_choice_named_function(ctx: CheckContext, exchange: Exchange) -> None:
         raise CheckSkipped("no function name in tool_choice, or no choices")
     for choice in choices:
         calls = calls_of(choice)
-        if not calls and choice.get("finish_reason") == "length":
-            raise CheckSkipped("the token bound cut the answer before any tool call")
+        forced = "" if calls else _skip_if_cut_before_anything(choice)
         names = _names(calls)
         if not calls or any(name != wanted for name in names):
             raise CheckFailed(
                 f"tool_choice named {wanted!r} accepted but not followed",
                 received=f"tool_calls {names}" if calls else _answer(choice),
-                expected=f"calls of {wanted!r} only ({cited(ctx, 'tools')})",
+                expected=f"calls of {wanted!r} only ({cited(ctx, 'tools')}){forced}",
                 rule="semantic/tools/choice-function",
             )
 
@@ -142,18 +149,7 @@ def tool_call_shape(ctx: CheckContext, exchange: Exchange) -> None:
     """Each tool call has a string ``id``, ``type: "function"`` and a declared name."""
     names = declared(request_body(exchange))
     for _, call in _all_calls(exchange):
-        function = call.get("function") if isinstance(call, Mapping) else None
-        problems = []
-        if not isinstance(call, Mapping):
-            problems.append("not an object")
-        else:
-            if not isinstance(call.get("id"), str) or not call["id"]:
-                problems.append(f"id {call.get('id')!r}")
-            if call.get("type") != "function":
-                problems.append(f"type {call.get('type')!r}")
-            name = function.get("name") if isinstance(function, Mapping) else None
-            if name not in names:
-                problems.append(f"function.name {name!r} not declared")
+        problems = call_problems(call, names)
         if problems:
             raise CheckFailed(
                 "malformed tool call: " + ", ".join(problems),
@@ -260,34 +256,35 @@ def _streamed_with_tools(ctx: CheckContext, exchange: Exchange) -> bool:
 @check(
     area="tools",
     enforces=("semantic/tools", "semantic/tools/stream-deltas"),
-    citation=f"{BASELINE_TOOLS} as streamed chunks: indexed pieces, head first, then arguments",
+    citation=f"{BASELINE_TOOLS} as streamed chunks: indexed pieces that assemble into "
+    "calls with a string id, type function, a declared function.name",
     applies=_streamed_with_tools,
 )
 def stream_tool_call_deltas(ctx: CheckContext, exchange: Exchange) -> None:
-    """Streamed tool-call pieces can be reassembled: every piece has an ``index``, the
-    first piece of a call carries ``id``, ``type`` and ``function.name``, later pieces
-    only argument fragments (a repeated id or name is concatenated by clients that
-    accumulate deltas, corrupting the call; a repeated ``type`` is harmless)."""
-    seen: set[tuple[int, int]] = set()
-    problems: list[str] = []
-    for number, chunk in enumerate(stream_chunks(exchange), start=1):
-        for position, choice in enumerate(chunk.get("choices") or ()):
-            if not isinstance(choice, Mapping):
-                continue
-            delta = choice.get("delta")
-            pieces = delta.get("tool_calls") if isinstance(delta, Mapping) else None
-            for piece in pieces if isinstance(pieces, list) else ():
-                where = f"chunk {number}"
-                problem = piece_problem(piece, choice.get("index", position), seen)
-                if problem:
-                    problems.append(f"{where}: {problem}")
-    if not seen and not problems:
+    """Streamed tool-call pieces reassemble into well-formed calls: every piece has an
+    integer ``index``, and each call assembled from them has a string ``id``, ``type:
+    "function"`` and a declared ``function.name``.
+
+    No stated rule says a later piece must omit ``id`` or ``name``; one that repeats them
+    is an observation, since clients that concatenate deltas corrupt the call.
+    """
+    heads, problems = read_pieces(exchange)
+    if not heads and not problems:
         raise CheckSkipped("the stream carries no tool-call pieces")
+    for note in repeated_heads(heads):
+        ctx.observe(note, probe=exchange.probe.id, check="stream_tool_call_deltas")
+    names = declared(request_body(exchange))
+    for choice in assembled_choices(exchange):
+        for call in calls_of(choice):
+            bad = call_problems(call, names)
+            if bad:
+                where = f"choice {choice.get('index')} call {call.get('index')}"
+                problems.append(f"{where} assembles with {', '.join(bad)}")
     if problems:
         raise CheckFailed(
-            "streamed tool-call pieces cannot be reassembled",
+            "streamed tool-call pieces do not reassemble into well-formed calls",
             received="; ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""),
-            expected="each piece has index; the first of an index carries id, type "
-            "function and function.name; later ones only function.arguments",
+            expected="every piece has an integer index; each assembled call has a string id, "
+            f'type "function" and a function.name among {sorted(names)} ({cited(ctx, "tools")})',
             rule="semantic/tools/stream-deltas",
         )

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     code = run_suite(pytest_args(args))
     from chatconform.cli.run_table import print_run_table
 
-    print_run_table(Path(args.report_dir) / args.run_id)
+    print_run_table(Path(args.report_dir) / args.run_id, exit_code=code)
     return code
 
 

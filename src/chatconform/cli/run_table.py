@@ -42,8 +42,12 @@ def run_table(index: dict[str, Any]) -> list[str]:
     return lines
 
 
-def print_run_table(run_dir: Path, stream: TextIO | None = None) -> bool:
-    """Print the table and the report location; False (nothing printed) without reports."""
+def print_run_table(run_dir: Path, stream: TextIO | None = None, *, exit_code: int = 0) -> bool:
+    """Print the table and the report location; False (nothing printed) without reports.
+
+    ``exit_code`` is the suite's: a run can fail outside any check (a cassette that no
+    longer matches, an error in a fixture), and the verdict line must not hide that.
+    """
     index_path = run_dir / "index.json"
     try:
         index = json.loads(index_path.read_text(encoding="utf-8"))
@@ -52,6 +56,8 @@ def print_run_table(run_dir: Path, stream: TextIO | None = None) -> bool:
     out = stream or sys.stdout
     failed = sum(e.get("counts", {}).get("failed", 0) for e in index.get("providers", []))
     verdict = "no check failed" if failed == 0 else f"{failed} check{'s' * (failed != 1)} failed"
+    if failed == 0 and exit_code != 0:
+        verdict = "no check failed, but the run did not complete cleanly (see the errors above)"
     print(f"\nchatconform: {verdict}", file=out)
     for line in run_table(index):
         print(f"  {line}", file=out)

@@ -228,7 +228,7 @@ def valid_request(
         body.update(copy.deepcopy(dict(rule.params["needs"])))
     elif rule.kind in ("required_if", "only_if"):
         body.update(copy.deepcopy(dict(rule.params["example"])))
-    elif rule.field and rule.id != "request/model/enum":
+    elif rule.field and rule.field != "model":  # the minimal body's model keeps every model rule
         body = _b.base(contract, rule, model)
         sub = _b.schema_at(contract, rule.field)
         if rule.kind in _BOUNDS and rule.is_hard:
@@ -250,7 +250,10 @@ def boundary_requests(contract: Contract, model: str | None = None) -> list[tupl
     0 and 20 with logprobs true...) and at each value a per-model enum allows."""
     out: list[tuple[Rule, Body]] = []
     for rule in contract.rules:
-        if rule.area == "request" and rule.kind in _BOUNDS and rule.is_hard:
+        # A model id is valid because the vendor lists it, not because of its length: an id
+        # at the length bound ("x") names no model, and a live endpoint rightly rejects it.
+        at_bound = rule.kind in _BOUNDS and rule.is_hard and rule.field != "model"
+        if rule.area == "request" and at_bound:
             body, _ = valid_request(contract, rule, model)
             out.append((rule, body))
         elif (

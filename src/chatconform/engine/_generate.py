@@ -95,12 +95,14 @@ def request_errors(contract: Contract, body: Any) -> list[ValidationError]:
 def budget_field(contract: Contract) -> str:
     """The output bound a cheap request sets.
 
-    Where ``max_completion_tokens`` is documented to count reasoning too (BytePlus) it is
-    the only bound that keeps a thinking model cheap; elsewhere the documented
-    ``max_tokens`` is the plainer choice.
+    Where the page says ``max_tokens`` bounds the answer only (BytePlus), reasoning is not
+    bounded by it and ``max_completion_tokens`` is the only bound that keeps a thinking
+    model cheap. Elsewhere the documented ``max_tokens`` is the plainer and more widely
+    honoured choice: servers that ignore ``max_completion_tokens`` (llama.cpp, older
+    vLLM) would otherwise generate to the context limit on every probe.
     """
-    counts = contract.semantics.get("max_completion_tokens", {}).get("counts", "")
-    if "reasoning" in str(counts) and documented(contract, "max_completion_tokens"):
+    answer_only = contract.semantics.get("max_tokens", {}).get("counts") == "answer"
+    if answer_only and documented(contract, "max_completion_tokens"):
         return "max_completion_tokens"
     for name in BUDGET_FIELDS:
         if documented(contract, name):

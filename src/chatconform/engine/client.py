@@ -69,8 +69,9 @@ def send(
     start = time.perf_counter()
     first: float | None = None
     try:
-        with client.stream(request.method, request.url, headers=request.headers,
-                           content=request.content) as response:
+        with client.stream(
+            request.method, request.url, headers=request.headers, content=request.content
+        ) as response:
             chunks: list[bytes] = []
             for chunk in response.iter_bytes():
                 if first is None:

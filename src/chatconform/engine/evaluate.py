@@ -11,6 +11,12 @@ from chatconform.engine.registry import CheckContext, all_checks
 
 Status = Literal["passed", "failed", "skipped", "warned"]
 
+# The areas whose checks judge a request outside the contract. Its verdict is "was it
+# rejected": if the server answers 2xx anyway, invalid_request_rejected already fails it,
+# and judging what the invalid value did (22 top_logprobs for k = 21) would count the
+# same deviation twice.
+REJECT_AREAS = frozenset({"request-validation", "errors", "auth", "headers"})
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -29,11 +35,16 @@ def evaluate(ctx: CheckContext, exchange: Exchange) -> list[Outcome]:
     contract is downgraded to ``warned`` and recorded as an observation when the failing
     check is the one judging that rule: only a rule a page or the baseline states may
     fail a run.
+
+    A probe expecting rejection (a request outside the contract) is judged only by the
+    checks of :data:`REJECT_AREAS`.
     """
     outcomes: list[Outcome] = []
     probe = exchange.probe
     soft = not probe.documented or (probe.rule is not None and not probe.rule.is_hard)
     for chk in all_checks():
+        if probe.expect == "reject" and chk.area not in REJECT_AREAS:
+            continue
         if not chk.applies(ctx, exchange):
             continue
         rule = probe.rule.id if probe.rule is not None else ""

@@ -276,7 +276,19 @@ def _errors(contract: Contract) -> list[Probe]:
             expect="reject",
             rule=_rule(contract, "error/malformed-json-400"),
             raw_body=MALFORMED_JSON,
-        )
+        ),
+        # No page states which status a wrong method gets (405 is usual), so the answer is
+        # judged only by what holds for every non-2xx: a JSON error body and no 5xx. A
+        # stdlib-style 501 HTML page for a method nobody routed breaks both.
+        _probe(
+            "errors",
+            "method-get",
+            f"GET on {contract.path}",
+            expect="any",
+            rule=_rule(contract, "error/json-body"),
+            method="GET",
+            raw_body=b"",
+        ),
     ]
 
 

@@ -22,10 +22,17 @@ from chatconform.engine.probe import Probe, RequestSpec
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel"
 STOP = "echo"
 COUNT = "Count from 1 to 100 separated by spaces."
+# "Say:" rather than "Repeat these words": a small model echoes the line it is given, so
+# the answer runs into the stop sequence (and costs half the tokens).
+STOP_ASK = f"Say: {WORDS}"
 JSON_ASK = (
     'Reply in JSON: an object with the keys "city" and "country" for the Eiffel Tower. '
     "Output only the JSON object."
 )
+# The object itself, not a description of it: asked to describe one, gemma3 270M in JSON
+# mode nests invented keys until the bound cuts it. Given one to say, greedily, it closes
+# it in ~50 tokens; "Reply with this JSON object" closed it in half the sampled runs.
+JSON_OBJECT_ASK = 'Say: {"city": "Paris", "country": "France"}'
 WEATHER = "What is the weather in Paris? Use the tool."
 TWO_CALLS = "What is the weather in Paris and what time is it in Tokyo? Use the tools."
 SEED_ASK = "Write one short sentence about the sea."
@@ -181,7 +188,7 @@ class _Builder:
             return {field: on}
         return {field: {"type": "enabled" if on else "disabled"}}
 
-    def switch_allowed(self, field: str, value: bool) -> bool:
+    def switch_allowed(self, field: str, value: object) -> bool:
         """False where a per-model rule forbids the switch (or this value) for the model."""
         for rule in self.contract.rules_in("model"):
             models = rule.params.get("models") or (rule.params.get("model"),)
@@ -192,6 +199,13 @@ class _Builder:
             if rule.kind == "not_value" and rule.params.get("value") == value:
                 return False
         return True
+
+    def greedy(self) -> dict[str, Any]:
+        """``temperature: 0`` where the contract documents it for the model: greedy decoding
+        makes a small model echo what it is told to say instead of wandering off."""
+        if "temperature" in self.contract.fields and self.switch_allowed("temperature", 0):
+            return {"temperature": 0}
+        return {}
 
     def streamed(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The streamed twin of ``body``; with usage where counting tokens needs it."""
@@ -239,11 +253,13 @@ class _Builder:
     def stop_and_formats(self) -> list[Probe]:
         probes: list[Probe] = []
         if self.has("stop"):
-            body = self.body(f"Repeat these words exactly, separated by spaces: {WORDS}", 32)
-            body["stop"] = [STOP]
+            body = {**self.body(STOP_ASK, 32, stop=[STOP]), **self.greedy()}
             probes += self.probe("semantics/stop", body, "stop", full_text=WORDS)
         if self.has("json_object"):
-            body = self.body(JSON_ASK, 64, response_format={"type": "json_object"})
+            # 128, not 64: with its whitespace a small model's object took 36 to 56 tokens,
+            # and an object cut before it closes leaves the check nothing to judge.
+            body = self.body(JSON_OBJECT_ASK, 128, response_format={"type": "json_object"})
+            body.update(self.greedy())
             probes += self.probe("semantics/json_object", body, "json_object")
         if self.has("json_schema"):
             spec = {"name": "landmark", "strict": True, "schema": CITY_SCHEMA}

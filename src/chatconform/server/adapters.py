@@ -13,13 +13,15 @@ import ipaddress
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
 
 import httpx
 
-from chatconform.server.core import ReferenceServer
+from chatconform.server import render
+from chatconform.server.core import JSON, ReferenceServer
 
 
 class _Chunks(httpx.SyncByteStream):
@@ -127,26 +129,33 @@ class _Handler(BaseHTTPRequestHandler):
     reference: ReferenceServer
     log_line: Callable[[str], None] | None
 
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # The stdlib routes a method to ``do_<METHOD>`` and answers any method without one
+        # (TRACE, PATCH, OPTIONS, a made-up verb) with a 501 HTML page: a 5xx for client
+        # input. Every method goes to the core instead, which answers 405 in JSON with
+        # ``Allow``, exactly as the in-process transport does.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _serve(self) -> None:
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError as problem:  # a Content-Length or chunk size that is not a number
+            self.send_error(400, f"the request body cannot be read: {problem}")
+            return
         answer = self.reference.handle(self.command, self.path, dict(self.headers.items()), body)
         streamed = answer.headers.get("content-type", "").startswith("text/event-stream")
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
-        if streamed:
+        if self.command == "HEAD":
+            # A HEAD answer carries the headers of the body it withholds, never the body:
+            # bytes after the headers would be read as the next response on the connection.
+            payload = answer.body()
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+        elif streamed:
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             for chunk in answer.chunks:
@@ -161,6 +170,36 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         self.wfile.flush()
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answer a request the HTTP layer refused (a malformed request line, an over-long
+        header, an unknown HTTP version) in the OpenAI error shape, never the stdlib's
+        HTML page. Such a request never reached the core: there is no route to judge."""
+        short = self.responses.get(code, ("Error", ""))[0]
+        text = message or short
+        self.log_error("code %d, message %s", code, text)
+        # The refusal is caused by what the client sent; the baseline allows no 5xx for
+        # client input (the stdlib's 505 for an HTTP/2.0 request line included).
+        status = code if code < 500 else 400
+        if self.request_version == "HTTP/0.9":
+            # The request line could not be read, so its version is unknown: answer with a
+            # status line and headers a client can parse, not a bare HTTP/0.9 body.
+            self.request_version = self.protocol_version
+        error = {
+            "message": text,
+            "type": "invalid_request_error",
+            "param": None,
+            "code": _name(status),
+        }
+        payload = render.encode({"error": error})
+        self.send_response(status)
+        self.send_header("Content-Type", JSON)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             parts: list[bytes] = []
@@ -172,9 +211,19 @@ class _Handler(BaseHTTPRequestHandler):
                 parts.append(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError(f"negative Content-Length {length}")
         return self.rfile.read(length) if length else b""
 
     def log_message(self, format: str, *args: object) -> None:
         # Request lines only, and only where asked: headers (and keys) are never logged.
         if self.log_line is not None:
             self.log_line(format % args)
+
+
+def _name(status: int) -> str:
+    """``request_uri_too_long`` for 414: the error code of a refusal, from its status."""
+    try:
+        return HTTPStatus(status).name.lower()
+    except ValueError:
+        return "bad_request"

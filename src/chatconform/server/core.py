@@ -78,13 +78,19 @@ class ReferenceServer:
         route = path.split("?", 1)[0].rstrip("/")
         if route.endswith("/chat/completions") or route == "/chat/completions":
             if method.upper() != "POST":
-                return self._error(405, "method not allowed: use POST", "method_not_allowed")
+                return self._not_allowed("POST")
             return self._chat(lower, body)
         if route.endswith("/models"):
             if method.upper() != "GET":
-                return self._error(405, "method not allowed: use GET", "method_not_allowed")
+                return self._not_allowed("GET")
             return self._auth(lower) or self._models()
         return self._error(404, f"no route for {method} {path}", "not_found")
+
+    def _not_allowed(self, allowed: str) -> ServerResponse:
+        answer = self._error(405, f"method not allowed: use {allowed}", "method_not_allowed")
+        # RFC 9110 15.5.6: a 405 names the methods the resource does support.
+        answer.headers.setdefault("allow", allowed)
+        return answer
 
     def _models(self) -> ServerResponse:
         created = int(self._clock())
