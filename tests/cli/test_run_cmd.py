@@ -47,7 +47,7 @@ def test_exit_0_when_no_check_fails(reports: Path) -> None:
                "--area", "errors", "auth")  # fmt: skip
     assert code == 0
     summary = json.loads((reports / "r1" / "summary.json").read_text())
-    assert summary["counts"]["failed"] == 0 and summary["requests"] == 3
+    assert summary["counts"]["failed"] == 0 and summary["requests"] == 4
 
 
 def test_exit_1_when_a_check_fails(reports: Path) -> None:

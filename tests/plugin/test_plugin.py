@@ -105,12 +105,17 @@ def test_suite_without_provider_is_one_skip(suite: pytest.Pytester) -> None:
 
 def test_conforming_server_passes_and_writes_a_summary(suite: pytest.Pytester) -> None:
     result = run(suite, "--base-url", "inprocess://", "--area", "errors", "--area", "auth")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     data = summary(suite)
     assert data["provider"] == "openai-compatible" and data["mode"] == "live"
     assert data["counts"]["failed"] == 0 and data["counts"]["passed"] > 0
-    assert data["requests"] == 3
-    assert {p["id"] for p in data["probes"]} == {"auth/none", "auth/wrong", "errors/malformed-json"}
+    assert data["requests"] == 4
+    assert {p["id"] for p in data["probes"]} == {
+        "auth/none",
+        "auth/wrong",
+        "errors/malformed-json",
+        "errors/method-get",
+    }
     assert (suite.path / "reports" / "r1" / "junit.xml").is_file()
     assert any((suite.path / "reports" / "r1" / "allure-results").iterdir())
 
@@ -118,7 +123,7 @@ def test_conforming_server_passes_and_writes_a_summary(suite: pytest.Pytester) -
 def test_a_fault_fails_the_probe_naming_check_rule_and_citation(suite: pytest.Pytester) -> None:
     result = run(suite, "--base-url", "inprocess://?fault=malformed_json_accepted",
                  "--area", "errors")  # fmt: skip
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=1, passed=1)
     data = summary(suite)
     [failure] = data["failures"]
     assert failure["rule"] == "error/malformed-json-400"
@@ -131,31 +136,31 @@ def test_a_fault_fails_the_probe_naming_check_rule_and_citation(suite: pytest.Py
 def test_mock_transport_seam_and_a_violating_provider(suite: pytest.Pytester) -> None:
     suite.makeconftest(MOCK_CONFTEST)
     result = run(suite, "--area", "errors")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=1, passed=1)
     assert summary(suite)["failures"][0]["response_excerpt"]["status"] == 200
 
 
 def test_warnings_and_observations_never_fail_a_probe(suite: pytest.Pytester) -> None:
     suite.makeconftest(WARN_ONLY_CONFTEST)
     result = run(suite, "--base-url", "inprocess://", "--area", "errors", "--area", "auth")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     assert result.ret == pytest.ExitCode.OK
     data = summary(suite)
-    assert data["counts"] == {"passed": 0, "failed": 0, "skipped": 0, "warned": 3}
-    assert len(data["observations"]) == 3 and data["failures"] == []
+    assert data["counts"] == {"passed": 0, "failed": 0, "skipped": 0, "warned": 4}
+    assert len(data["observations"]) == 4 and data["failures"] == []
 
 
 def test_budget_skips_the_rest_unsent(suite: pytest.Pytester) -> None:
     result = run(suite, "--base-url", "inprocess://", "--area", "auth", "--area", "errors",
                  "--max-requests", "1", "-rs")  # fmt: skip
-    result.assert_outcomes(passed=1, skipped=2)
+    result.assert_outcomes(passed=1, skipped=3)
     result.stdout.fnmatch_lines([
-        "openai-compatible: requests 1/1 * · 2 probes not sent: budget spent",
+        "openai-compatible: requests 1/1 * · 3 probes not sent: budget spent",
         "SKIPPED * budget spent",
     ])  # fmt: skip
     data = summary(suite)
     assert data["requests"] == 1
-    assert [p.get("skipped") for p in data["probes"]] == [None, "budget spent", "budget spent"]
+    assert [p.get("skipped") for p in data["probes"]] == [None] + ["budget spent"] * 3
 
 
 def test_without_key_auth_probes_skip(suite: pytest.Pytester) -> None:
@@ -178,7 +183,7 @@ def test_several_providers_share_a_run_dir(suite: pytest.Pytester) -> None:
     result = suite.runpytest("--provider", "openai-compatible", "--provider", "anyfast",
                              "--base-url", "inprocess://", "--area", "errors",
                              "--api-key-env", KEY_ENV, "--run-id", "r1")  # fmt: skip
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=4)
     index = json.loads((suite.path / "reports" / "r1" / "index.json").read_text())
     assert [e["provider"] for e in index["providers"]] == ["openai-compatible", "anyfast"]
     assert summary(suite, "anyfast")["provider"] == "anyfast"
@@ -187,15 +192,16 @@ def test_several_providers_share_a_run_dir(suite: pytest.Pytester) -> None:
 def test_ids_are_probe_ids_and_progress_lines_show(suite: pytest.Pytester) -> None:
     result = run(suite, "--base-url", "inprocess://", "--area", "errors", "-v")
     result.stdout.fnmatch_lines([
-        "chatconform openai-compatible · errors (1 probe) · requests 0/200*",
+        "chatconform openai-compatible · errors (2 probes) · requests 0/200*",
         "*test_probe?errors/malformed-json? PASSED*",
-        "openai-compatible: requests 1/200 · completion tokens 0/5000",
+        "*test_probe?errors/method-get? PASSED*",
+        "openai-compatible: requests 2/200 · completion tokens 0/5000",
     ])  # fmt: skip
 
 
 def test_quiet_run_prints_no_progress(suite: pytest.Pytester) -> None:
     result = run(suite, "--base-url", "inprocess://", "--area", "errors", "-q")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2)
     assert "chatconform openai-compatible" not in result.stdout.str()
 
 
@@ -203,7 +209,7 @@ def test_allure_labels_are_filterable_at_collection(suite: pytest.Pytester) -> N
     result = suite.runpytest("--provider", "openai-compatible", "--provider", "anyfast",
                              "--base-url", "inprocess://", "--area", "errors",
                              "--allure-label", "provider=anyfast", "--run-id", "r1")  # fmt: skip
-    result.assert_outcomes(passed=1, deselected=1)
+    result.assert_outcomes(passed=2, deselected=2)
 
 
 def test_unknown_provider_is_a_usage_error(suite: pytest.Pytester) -> None:
