@@ -118,3 +118,14 @@ def test_flags_reach_pytest() -> None:
     assert pairs["--max-completion-tokens"] == "99" and pairs["--run-id"] == "x"
     assert argv.count("--area") == 2 and argv[-2:] == ["-k", "minimal"]
     assert argv[0].endswith("suites")
+
+
+def test_a_contract_without_an_endpoint_needs_a_base_url(
+    reports: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["run", "--provider", "trinitydesk", "--mode", "live",
+                 "--report-dir", str(reports)])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "trinitydesk: the page names no endpoint" in err and "--base-url" in err
+    assert len(err.strip().splitlines()) == 1

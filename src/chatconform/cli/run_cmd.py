@@ -199,6 +199,12 @@ def _targets(providers: Sequence[str], base_url: str | None) -> list[str]:
         return [base_url]
     from chatconform.contracts import load_contract
 
+    missing = [p for p in providers if not load_contract(p).base_url]
+    if missing:
+        raise UsageError(
+            f"{', '.join(missing)}: the page names no endpoint, so there is no default; "
+            "pass --base-url (the gateway's URL, e.g. https://HOST/v1)"
+        )
     return list(dict.fromkeys(load_contract(p).base_url for p in providers))
 
 
