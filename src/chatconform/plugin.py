@@ -143,6 +143,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="completion tokens per provider; once spent, probes are skipped (5000)",
     )
+    add(
+        "--timeout",
+        dest="chatconform_timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="read timeout per request; a request that takes longer fails the probe (120)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before allure-pytest reads its report dir

@@ -129,3 +129,12 @@ def test_a_contract_without_an_endpoint_needs_a_base_url(
     err = capsys.readouterr().err
     assert "trinitydesk: the page names no endpoint" in err and "--base-url" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_timeout_reaches_the_suite_and_must_be_positive(reports: Path) -> None:
+    args = build_parser().parse_args(["run", "--provider", "anyfast", "--base-url",
+                                      "inprocess://", "--timeout", "7.5"])  # fmt: skip
+    argv = pytest_args(args)
+    assert argv[argv.index("--timeout") + 1] == "7.5"
+    assert cli(reports, "--provider", "anyfast", "--base-url", "inprocess://",
+               "--timeout", "0") == 2  # fmt: skip

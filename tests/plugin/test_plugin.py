@@ -49,6 +49,23 @@ def chatconform_transport():
 '''
 
 
+SLOW_CONFTEST = '''
+import httpx
+import pytest
+
+def handler(request: httpx.Request) -> httpx.Response:
+    """A provider slower than any read timeout under one second."""
+    if request.extensions["timeout"]["read"] < 1:
+        raise httpx.ReadTimeout("no answer in time", request=request)
+    return httpx.Response(405, json={"error": {"message": "m", "type": "t", "param": None,
+                                               "code": None}})
+
+@pytest.fixture(scope="session")
+def chatconform_transport():
+    return httpx.MockTransport(handler)
+'''
+
+
 WARN_ONLY_CONFTEST = '''
 import pytest
 from chatconform.engine import runner
@@ -232,3 +249,15 @@ def test_options_are_grouped_in_help(pytester: pytest.Pytester) -> None:
 def test_markers_are_declared(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.chatconform(provider, area):*"])
+
+
+def test_a_request_slower_than_the_timeout_fails_its_probe(suite: pytest.Pytester) -> None:
+    suite.makeconftest(SLOW_CONFTEST)
+    result = run(suite, "--area", "errors", "--timeout", "0.05")
+    result.assert_outcomes(failed=2)
+    assert "Timeout" in result.stdout.str()
+
+
+def test_timeout_must_be_positive(suite: pytest.Pytester) -> None:
+    result = run(suite, "--area", "errors", "--timeout", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR

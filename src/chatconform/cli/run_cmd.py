@@ -98,6 +98,13 @@ def add_parser(sub: Any) -> None:
         metavar="N",
         help="completion tokens per provider before probes are skipped (5000)",
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="read timeout per request (120); raise it for slow reasoning models",
+    )
     p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help=argparse.SUPPRESS)
     p.set_defaults(handler=run)
 
@@ -135,6 +142,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     for name in ("examples", "max_requests", "max_completion_tokens"):
         if getattr(args, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be >= 0")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be > 0 seconds")
     inprocess = (args.base_url or "").startswith(INPROCESS)
     if args.base_url is not None and not inprocess:
         _check_url(args.base_url)
@@ -158,6 +167,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     argv += ["--mode", mode, "--examples", str(args.examples), "--report-dir", args.report_dir]
     argv += ["--max-requests", str(args.max_requests)]
     argv += ["--max-completion-tokens", str(args.max_completion_tokens)]
+    argv += ["--timeout", str(args.timeout)]
     for flag, value in (
         ("--base-url", args.base_url),
         ("--model", args.model),

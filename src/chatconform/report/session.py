@@ -36,7 +36,7 @@ from chatconform.report.settings import (
 )
 from chatconform.report.summary import ProviderRun, utc_now, write_reports
 
-TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+CONNECT_TIMEOUT = 10.0
 REPLAY_BASE_URL = "http://replay.invalid"  # never contacted: replay blocks the network
 CASSETTE_API_KEY = "chatconform-placeholder-key"  # stands in for an unset key (record/replay)
 
@@ -148,7 +148,8 @@ class ChatconformSession:
                 # Replay matches on path, never host: a contract with no fixed endpoint
                 # (a gateway) replays what was recorded from the reference server.
                 base_url = REPLAY_BASE_URL
-            client = httpx.Client(transport=transport, timeout=TIMEOUT)
+            timeout = httpx.Timeout(self.settings.timeout, connect=CONNECT_TIMEOUT)
+            client = httpx.Client(transport=transport, timeout=timeout)
             self._clients.append(client)
             self._runners[provider] = Runner(
                 contract,

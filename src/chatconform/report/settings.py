@@ -51,6 +51,7 @@ class Settings:
     run_id: str
     max_requests: int
     max_completion_tokens: int
+    timeout: float = 120.0
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -58,6 +59,8 @@ class Settings:
         for name in ("examples", "max_requests", "max_completion_tokens"):
             if opt(f"chatconform_{name}") < 0:
                 raise pytest.UsageError(f"--{name.replace('_', '-')} must be >= 0")
+        if opt("chatconform_timeout") <= 0:
+            raise pytest.UsageError("--timeout must be > 0")
         return cls(
             providers=tuple(dict.fromkeys(opt("chatconform_providers"))),
             base_url=opt("chatconform_base_url"),
@@ -70,6 +73,7 @@ class Settings:
             run_id=opt("chatconform_run_id") or default_run_id(),
             max_requests=opt("chatconform_max_requests"),
             max_completion_tokens=opt("chatconform_max_completion_tokens"),
+            timeout=opt("chatconform_timeout"),
         )
 
 
