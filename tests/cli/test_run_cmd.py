@@ -138,3 +138,9 @@ def test_timeout_reaches_the_suite_and_must_be_positive(reports: Path) -> None:
     assert argv[argv.index("--timeout") + 1] == "7.5"
     assert cli(reports, "--provider", "anyfast", "--base-url", "inprocess://",
                "--timeout", "0") == 2  # fmt: skip
+
+
+def test_options_without_a_verb_go_to_the_main_job(reports: Path) -> None:
+    assert main(["--report-dir", str(reports), "--run-id", "r1", "--area", "errors"]) == 0
+    index = json.loads((reports / "r1" / "index.json").read_text())
+    assert {e["provider"] for e in index["providers"]} == set(contract_ids())

@@ -28,7 +28,7 @@ from chatconform.recording.plugin import CASSETTE_DIR_ENV
 
 # Fields of summary.json that measure time or name the target, not a verdict.
 TIMING_FIELDS = frozenset({"started", "finished", "elapsed_s", "first_byte_s"})
-TARGET_FIELDS = frozenset({"mode", "base_url", "url", "host"})
+TARGET_FIELDS = frozenset({"mode", "base_url", "url", "host", "recorded_from"})
 # A duration inside a message ("first byte after 0.006 s") is timing too.
 _DURATION = re.compile(r"\b\d+(?:\.\d+)? m?s\b")
 

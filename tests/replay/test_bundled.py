@@ -103,3 +103,13 @@ def test_the_scan_would_see_a_leaked_key(tmp_path: Path) -> None:
     leaked = tmp_path / "notes.md"
     leaked.write_text("curl -H 'Authorization: Bearer sk-live0123456789abcdefXYZ'\n")
     assert scan_for_credentials([leaked])
+
+
+def test_a_replayed_summary_says_where_its_cassettes_came_from(tmp_path: Path) -> None:
+    code = main(["run", "--provider", "powertokens-qwen", "--mode", "replay",
+                 "--area", "errors", "--report-dir", str(tmp_path), "--run-id", "r1"])  # fmt: skip
+    assert code == 0
+    summary = json.loads((tmp_path / "r1" / "summary.json").read_text())
+    recorded = summary["recorded_from"]
+    assert recorded["source_kind"] == "reference-server"
+    assert recorded["base_url"].startswith("inprocess://")

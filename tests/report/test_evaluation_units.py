@@ -200,3 +200,13 @@ def test_exit_0_writes_both_formats(tmp_path: Path, capsys: pytest.CaptureFixtur
         "evaluation.md",
     ]
     assert len(capsys.readouterr().out.split()) == 2
+
+
+def test_a_replay_names_the_recording_source_not_the_vendor(tmp_path: Path) -> None:
+    recorded = {**SUMMARY, "mode": "replay", "recorded_from": {
+        "source_kind": "reference-server", "base_url": "inprocess://anyfast",
+        "recorded_at": "2026-01-01T00:00:00Z", "chatconform_version": "0.1.0"}}  # fmt: skip
+    (column,) = load_evaluation([write(tmp_path / "run", recorded)], environ={}).columns
+    assert column.base_url == "inprocess://anyfast (recorded from reference-server)"
+    (live,) = load_evaluation([write(tmp_path / "live", SUMMARY)], environ={}).columns
+    assert "recorded from" not in live.base_url

@@ -32,9 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list:
-        # No arguments: the main job (offline replay of every bundled cassette set).
-        args_list = ["run"]
+    if not args_list or (
+        args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")
+    ):
+        # No verb: the main job (offline replay of every bundled cassette set), with any
+        # options given (`chatconform --report-dir out`) passed to `run`.
+        args_list = ["run", *args_list]
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:

@@ -259,7 +259,7 @@ def _column(label: str, run_id: str, summary: dict[str, Any]) -> Column:
         label=label,
         provider=summary["provider"],
         model=str(summary.get("model") or ""),
-        base_url=safe_url(str(summary.get("base_url") or "")),
+        base_url=_target(summary),
         mode=mode,
         run_id=run_id,
         started=str(summary.get("started") or ""),
@@ -310,3 +310,12 @@ def _areas(columns: list[Column]) -> list[str]:
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _target(summary: Mapping[str, Any]) -> str:
+    """What the answers came from: for a replay, the recording's source, not the vendor."""
+    recorded = summary.get("recorded_from")
+    if isinstance(recorded, Mapping) and recorded.get("base_url"):
+        kind = str(recorded.get("source_kind") or "recording")
+        return f"{safe_url(str(recorded['base_url']))} (recorded from {kind})"
+    return safe_url(str(summary.get("base_url") or ""))

@@ -212,12 +212,34 @@ class ChatconformSession:
         runs = list(self.runs.values())
         for run in runs:
             run.finished = utc_now()
+            if run.mode == "replay":
+                run.recorded_from = self._recorded_from(run.provider, run.model)
         if any(run.results for run in runs):
             from chatconform import __version__
 
             write_reports(
                 self.settings.report_dir, self.settings.run_id, runs, self.scrubber, __version__
             )
+
+    def _recorded_from(self, provider: str, model: str) -> dict[str, Any] | None:
+        """The manifest of the set a replay read, as the recording layer found it."""
+        from chatconform.recording.layout import set_dir
+        from chatconform.recording.manifest import ManifestError, read_manifest
+        from chatconform.recording.plugin import STATE
+
+        state = self.config.stash.get(STATE, None)
+        if state is None:
+            return None
+        try:
+            manifest = read_manifest(set_dir(state.root, provider, model))
+        except ManifestError:
+            return None
+        return {
+            "source_kind": manifest.source_kind,
+            "base_url": manifest.base_url,
+            "recorded_at": manifest.recorded_at,
+            "chatconform_version": manifest.chatconform_version,
+        }
 
     def pytest_terminal_summary(self) -> None:
         runs = [

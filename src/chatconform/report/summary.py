@@ -54,6 +54,9 @@ class ProviderRun:
     started: datetime = field(default_factory=utc_now)
     finished: datetime | None = None
     results: list[ProbeResult] = field(default_factory=list)
+    # Replay only: the cassette set's manifest (source kind, base URL, when, version), so a
+    # report never presents answers recorded from the reference server as the vendor's.
+    recorded_from: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -97,7 +100,7 @@ def build_summary(run: ProviderRun, version: str) -> dict[str, Any]:
         for note in result.observations:
             observations.append({"probe": result.probe.id, **note})
         probes.append(_probe_entry(result))
-    return {
+    document: dict[str, Any] = {
         "provider": run.provider,
         "model": run.model,
         "base_url": run.base_url,
@@ -112,6 +115,9 @@ def build_summary(run: ProviderRun, version: str) -> dict[str, Any]:
         "observations": observations,
         "probes": probes,
     }
+    if run.recorded_from is not None:
+        document["recorded_from"] = run.recorded_from
+    return document
 
 
 def write_reports(
