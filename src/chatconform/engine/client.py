@@ -17,11 +17,12 @@ from chatconform.engine.exchange import (
     SSEEvent,
 )
 from chatconform.engine.probe import Probe
+from chatconform.engine.secrets import REDACTED, is_secret_header
 from chatconform.engine.sse import parse_sse
 
+__all__ = ["REDACTED", "WRONG_KEY", "build_request", "encode_body", "redact_headers", "send"]
+
 WRONG_KEY = "chatconform-deliberately-wrong-key"
-REDACTED = "<redacted>"
-_SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization"})
 
 
 def encode_body(body: object) -> bytes:
@@ -45,9 +46,7 @@ def build_request(
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {
-        k.lower(): (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()
-    }
+    return {k.lower(): (REDACTED if is_secret_header(k) else v) for k, v in headers.items()}
 
 
 def send(

@@ -17,10 +17,20 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from chatconform.engine.client import REDACTED
+from chatconform.engine.secrets import REDACTED, SECRET_HEADERS, is_secret_header
 
-# Request headers that carry a credential outright.
-SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "proxy-authorization", "cookie")
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "SECRET_QUERY_PARAMS",
+    "VALUE_PATTERNS",
+    "is_secret_field",
+    "is_secret_header",
+    "redact_body",
+    "redact_text",
+    "secret_values",
+]
+
 # Query parameters some gateways accept a key in.
 SECRET_QUERY_PARAMS = (
     "api_key",
@@ -41,14 +51,6 @@ _SECRET_FIELD = re.compile(
 )
 # A field that says where a credential is (``api_key_env``: a variable's name), not one.
 _LOCATION_SUFFIX = re.compile(r"_(?:env|var|variable|name|header|file|path)$")
-# Header names: any mention of a key, secret, cookie or auth, or "token" not in "tokens"
-# (rate-limit headers such as x-ratelimit-remaining-tokens are kept).
-_SECRET_HEADER_NAME = re.compile(
-    r"key|secret|cookie|authoriz|password|credential|session|signature|token(?!s)|auth-?token"
-)
-_HARMLESS_HEADERS = frozenset(
-    {"www-authenticate", "x-request-id", "x-idempotency-key", "content-length"}
-)
 
 # Credential-looking values, wherever they appear in a body.
 VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -65,14 +67,6 @@ def is_secret_field(name: str) -> bool:
     """True for a JSON field name that holds a credential (``api_key``, not ``max_tokens``)."""
     lowered = name.lower().replace("-", "_")
     return bool(_SECRET_FIELD.search(lowered)) and not _LOCATION_SUFFIX.search(lowered)
-
-
-def is_secret_header(name: str) -> bool:
-    """True for a header name whose value may be a credential."""
-    lowered = name.lower()
-    if lowered in _HARMLESS_HEADERS:
-        return False
-    return lowered in SECRET_HEADERS or bool(_SECRET_HEADER_NAME.search(lowered))
 
 
 def redact_text(text: str) -> str:

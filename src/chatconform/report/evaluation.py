@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from chatconform.engine.client import REDACTED
+from chatconform.engine.secrets import REDACTED, is_secret_header
 from chatconform.report.diff import SummaryError, load_summaries
 from chatconform.report.evaluation_findings import (
     FailedRule,
@@ -207,11 +207,7 @@ def _mask(match: re.Match[str]) -> str:
 
 
 def _is_secret_header(name: str, value: Any) -> bool:
-    lowered = name.lower()
-    return isinstance(value, str) and (
-        lowered in ("authorization", "proxy-authorization", "cookie", "set-cookie")
-        or lowered.endswith(("api-key", "-token", "-secret"))
-    )
+    return isinstance(value, str) and is_secret_header(name)
 
 
 def _scrubber(environ: Mapping[str, str]) -> Scrubber:
