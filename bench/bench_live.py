@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.peer.launcher, shared with the peer tests
 
+from chatconform.cli.run_cmd import run_command  # noqa: E402
 from chatconform.contracts import contract_ids, load_contract  # noqa: E402
 from chatconform.server import ReferenceServer, run_http  # noqa: E402
 
@@ -83,25 +84,9 @@ def live_run(
 ) -> tuple[float, int, dict[str, Any]]:
     """Run the CLI in a child process; (seconds, exit code, summary)."""
     report_dir = work / provider
-    command = [
-        sys.executable,
-        "-m",
-        "chatconform",
-        "run",
-        "--provider",
-        provider,
-        "--base-url",
-        base_url,
-        "--mode",
-        "live",
-        "--report-dir",
-        str(report_dir),
-        "--run-id",
-        "bench",
-        *args,
-        "--",
-        "-q",
-    ]
+    command = run_command(
+        provider, base_url, mode="live", report_dir=report_dir, run_id="bench", options=args
+    )
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     seconds = time.monotonic() - started

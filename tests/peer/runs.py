@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from chatconform.cli.run_cmd import run_command
 
 RUN_TIMEOUT = 1800.0
 
@@ -48,25 +49,9 @@ def live_run(
 ) -> LiveRun:
     """``chatconform run --provider P --base-url URL --mode live ARGS`` and its summary."""
     child_env = {k: v for k, v in (env or os.environ).items() if k not in drop_env}
-    command = [
-        sys.executable,
-        "-m",
-        "chatconform",
-        "run",
-        "--provider",
-        provider,
-        "--base-url",
-        base_url,
-        "--mode",
-        "live",
-        "--report-dir",
-        str(report_dir),
-        "--run-id",
-        "peer",
-        *args,
-        "--",
-        "-q",
-    ]
+    command = run_command(
+        provider, base_url, mode="live", report_dir=report_dir, run_id="peer", options=args
+    )
     started = time.monotonic()
     done = subprocess.run(
         command,

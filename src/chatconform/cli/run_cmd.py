@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -235,3 +236,40 @@ def _preflight(url: str) -> None:
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise UsageError(f"cannot reach {url}: {reason}") from None
+
+
+def run_command(
+    provider: str,
+    base_url: str,
+    *,
+    mode: str,
+    report_dir: Path | str,
+    run_id: str,
+    options: Sequence[str] = (),
+    pytest_options: Sequence[str] = ("-q",),
+    python: str = sys.executable,
+) -> list[str]:
+    """The argv of ``chatconform run`` for one provider in a child process.
+
+    Benchmarks, the peer tests and the bundled-cassette recorder run the CLI exactly as
+    a user does; this is the one place that spells the command out.
+    """
+    return [
+        python,
+        "-m",
+        "chatconform",
+        "run",
+        "--provider",
+        provider,
+        "--base-url",
+        base_url,
+        "--mode",
+        mode,
+        "--report-dir",
+        str(report_dir),
+        "--run-id",
+        run_id,
+        *options,
+        "--",
+        *pytest_options,
+    ]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from chatconform.cli.run_cmd import run_command
 from chatconform.recording import layout
 from chatconform.recording.manifest import FILE_NAME, read_manifest
 from chatconform.recording.plugin import CASSETTE_DIR_ENV
@@ -100,25 +101,15 @@ def record_bundled(
 
 
 def _record_one(provider: str, staging: Path, python: str, out: TextIO) -> RecordedSet:
-    command = [
-        python,
-        "-m",
-        "chatconform",
-        "run",
-        "--provider",
+    command = run_command(
         provider,
-        "--base-url",
         f"inprocess://{provider}",
-        "--mode",
-        "record",
-        "--report-dir",
-        str(staging / ".reports"),
-        "--run-id",
-        provider,
-        "--",
-        "-q",
-        "--record-mode=rewrite",
-    ]
+        mode="record",
+        report_dir=staging / ".reports",
+        run_id=provider,
+        pytest_options=("-q", "--record-mode=rewrite"),
+        python=python,
+    )
     env = {**os.environ, CASSETTE_DIR_ENV: str(staging), "SOURCE_DATE_EPOCH": str(REFERENCE_EPOCH)}
     print(f"recording {provider} from inprocess://{provider} ...", file=out, flush=True)
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
